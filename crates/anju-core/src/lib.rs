@@ -1,0 +1,15 @@
+//! Anju's domain core: valid-by-construction types and the rules over them.
+//!
+//! Nothing here performs I/O or awaits; the store and the server call into it.
+
+pub mod area;
+pub mod error;
+pub mod household;
+pub mod identity;
+pub mod officer;
+pub mod phone;
+pub mod scope;
+
+pub use area::{AreaCode, AreaLevel};
+pub use error::{FieldError, ValidationError};
+pub use scope::Scope;
