@@ -6,7 +6,19 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// The four levels of the tree, from the municipality down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaLevel {
     /// 直辖市 / 省: 2 digits.
@@ -122,7 +134,9 @@ impl AreaCode {
         if s.as_bytes()[start..].iter().all(|&b| b == b'0') {
             return Err(AreaCodeError::ZeroSegment(s.to_owned()));
         }
-        let n: i64 = s.parse().map_err(|_| AreaCodeError::NotDigits(s.to_owned()))?;
+        let n: i64 = s
+            .parse()
+            .map_err(|_| AreaCodeError::NotDigits(s.to_owned()))?;
         Ok(AreaCode {
             padded: n * pow10(PAD - level.digits()),
             level,
@@ -182,7 +196,9 @@ impl AreaCode {
 
     /// The district this code lies in (itself for a district), if it is at or below one.
     pub fn district(self) -> Option<AreaCode> {
-        self.path().into_iter().find(|c| c.level == AreaLevel::District)
+        self.path()
+            .into_iter()
+            .find(|c| c.level == AreaLevel::District)
     }
 }
 
@@ -225,7 +241,7 @@ impl<'de> Deserialize<'de> for AreaCode {
 }
 
 /// A point in WGS84/CGCS2000 degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GeoPoint {
     pub lon: f64,
     pub lat: f64,
@@ -247,8 +263,14 @@ mod tests {
     #[test]
     fn parses_each_level() {
         assert_eq!(AreaCode::parse("50").unwrap().level(), AreaLevel::City);
-        assert_eq!(AreaCode::parse("500101").unwrap().level(), AreaLevel::District);
-        assert_eq!(AreaCode::parse("500101001").unwrap().level(), AreaLevel::Town);
+        assert_eq!(
+            AreaCode::parse("500101").unwrap().level(),
+            AreaLevel::District
+        );
+        assert_eq!(
+            AreaCode::parse("500101001").unwrap().level(),
+            AreaLevel::Town
+        );
         assert_eq!(
             AreaCode::parse("500101001001").unwrap().level(),
             AreaLevel::Village
@@ -258,11 +280,26 @@ mod tests {
     #[test]
     fn rejects_bad_codes() {
         assert_eq!(AreaCode::parse("5001"), Err(AreaCodeError::BadLength(4)));
-        assert!(matches!(AreaCode::parse("50a101"), Err(AreaCodeError::NotDigits(_))));
-        assert!(matches!(AreaCode::parse(""), Err(AreaCodeError::NotDigits(_))));
-        assert!(matches!(AreaCode::parse("500000"), Err(AreaCodeError::ZeroSegment(_))));
-        assert!(matches!(AreaCode::parse("500101000"), Err(AreaCodeError::ZeroSegment(_))));
-        assert!(matches!(AreaCode::parse("00"), Err(AreaCodeError::ZeroSegment(_))));
+        assert!(matches!(
+            AreaCode::parse("50a101"),
+            Err(AreaCodeError::NotDigits(_))
+        ));
+        assert!(matches!(
+            AreaCode::parse(""),
+            Err(AreaCodeError::NotDigits(_))
+        ));
+        assert!(matches!(
+            AreaCode::parse("500000"),
+            Err(AreaCodeError::ZeroSegment(_))
+        ));
+        assert!(matches!(
+            AreaCode::parse("500101000"),
+            Err(AreaCodeError::ZeroSegment(_))
+        ));
+        assert!(matches!(
+            AreaCode::parse("00"),
+            Err(AreaCodeError::ZeroSegment(_))
+        ));
     }
 
     #[test]
@@ -284,12 +321,10 @@ mod tests {
     }
 
     fn code_strategy() -> impl Strategy<Value = String> {
-        (10u32..99, 1u32..10000, 1u32..1000, 1u32..1000, 0usize..4).prop_map(
-            |(p, d, t, v, lvl)| {
-                let s = format!("{p:02}{d:04}{t:03}{v:03}");
-                s[..[2, 6, 9, 12][lvl]].to_owned()
-            },
-        )
+        (10u32..99, 1u32..10000, 1u32..1000, 1u32..1000, 0usize..4).prop_map(|(p, d, t, v, lvl)| {
+            let s = format!("{p:02}{d:04}{t:03}{v:03}");
+            s[..[2, 6, 9, 12][lvl]].to_owned()
+        })
     }
 
     proptest! {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// One failing field: a dotted path into the input (`members[1].id_number`), a stable
 /// machine code and a human message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
@@ -27,13 +27,22 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 impl ValidationError {
-    pub fn single(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn single(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         let mut v = Self::default();
         v.push(field, code, message);
         v
     }
 
-    pub fn push(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+    pub fn push(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         self.errors.push(FieldError {
             field: field.into(),
             code,
@@ -47,7 +56,11 @@ impl ValidationError {
 
     /// `Ok(value)` when nothing was pushed.
     pub fn finish<T>(self, value: T) -> Result<T, ValidationError> {
-        if self.errors.is_empty() { Ok(value) } else { Err(self) }
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// Runs a parser and records its error under `field`, returning the value if it parsed.

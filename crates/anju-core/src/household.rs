@@ -8,7 +8,7 @@ use crate::error::ValidationError;
 use crate::identity::IdNumber;
 use crate::phone::Phone;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,
@@ -32,7 +32,7 @@ impl Sex {
 }
 
 /// Why a person needs help first in an evacuation. Stored as a bit set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Vulnerability {
     /// 独居老人
@@ -71,12 +71,15 @@ impl Vulnerability {
     }
 
     pub fn from_bits(bits: i64) -> Vec<Vulnerability> {
-        Self::ALL.into_iter().filter(|f| bits & f.bit() != 0).collect()
+        Self::ALL
+            .into_iter()
+            .filter(|f| bits & f.bit() != 0)
+            .collect()
     }
 }
 
 /// 防止返贫监测 categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PovertyCategory {
     /// Not a monitored household.
@@ -123,7 +126,7 @@ pub fn format_date(d: Date) -> String {
 }
 
 /// A member as the client sends it: strings, checked by [`HouseholdInput::validate`].
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberInput {
     pub name: String,
     pub sex: String,
@@ -137,7 +140,7 @@ pub struct MemberInput {
 }
 
 /// A household as the client sends it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseholdInput {
     pub area: String,
     pub address: String,
@@ -236,7 +239,11 @@ impl HouseholdInput {
             v.push("members", "required", "a household has at least one member");
         }
         if self.members.len() > MAX_MEMBERS {
-            v.push("members", "too_many", format!("at most {MAX_MEMBERS} members"));
+            v.push(
+                "members",
+                "too_many",
+                format!("at most {MAX_MEMBERS} members"),
+            );
         }
         let members: Vec<Option<Member>> = self
             .members
@@ -302,7 +309,11 @@ impl MemberInput {
         let id = match self.id_number.as_deref().map(str::trim) {
             None | Some("") => Some(None),
             Some(s) => v
-                .check(format!("{at}.id_number"), "invalid_id_number", IdNumber::parse(s))
+                .check(
+                    format!("{at}.id_number"),
+                    "invalid_id_number",
+                    IdNumber::parse(s),
+                )
                 .map(Some),
         };
         if let (Some(Some(id)), Some(b)) = (&id, birth)
@@ -342,7 +353,7 @@ impl MemberInput {
 }
 
 /// 房屋结构类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StructureType {
     /// 钢筋混凝土 / 框架
@@ -390,7 +401,7 @@ impl StructureType {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseInput {
     pub area: String,
     #[serde(default)]
@@ -426,7 +437,11 @@ impl HouseInput {
         let address = text(&mut v, "address", &self.address, false);
         let point = GeoPoint::new(self.lon, self.lat);
         if point.is_none() {
-            v.push("lon", "invalid_point", "longitude −180…180 and latitude −90…90");
+            v.push(
+                "lon",
+                "invalid_point",
+                "longitude −180…180 and latitude −90…90",
+            );
         }
         let structure = StructureType::parse(&self.structure);
         if structure.is_none() {
@@ -504,7 +519,10 @@ mod tests {
     }
 
     fn fields(e: ValidationError) -> Vec<String> {
-        e.errors.into_iter().map(|e| format!("{}:{}", e.field, e.code)).collect()
+        e.errors
+            .into_iter()
+            .map(|e| format!("{}:{}", e.field, e.code))
+            .collect()
     }
 
     #[test]
@@ -563,7 +581,12 @@ mod tests {
         let f = fields(bad.validate(TODAY).unwrap_err());
         assert_eq!(
             f,
-            ["lon:invalid_point", "structure:invalid_choice", "floors:out_of_range", "year_built:out_of_range"]
+            [
+                "lon:invalid_point",
+                "structure:invalid_choice",
+                "floors:out_of_range",
+                "year_built:out_of_range"
+            ]
         );
     }
 }

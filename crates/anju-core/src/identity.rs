@@ -44,8 +44,7 @@ impl IdNumber {
             return Err(IdNumberError::BadLength(s.chars().count()));
         }
         let b = s.as_bytes();
-        if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X')
-        {
+        if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(IdNumberError::BadCharacter);
         }
         let mut first = [0u8; 17];

@@ -3,13 +3,16 @@
 //! Nothing here performs I/O or awaits; the store and the server call into it.
 
 pub mod area;
+pub mod clock;
 pub mod error;
 pub mod household;
 pub mod identity;
 pub mod officer;
 pub mod phone;
 pub mod scope;
+pub mod view;
 
-pub use area::{AreaCode, AreaLevel};
+pub use area::{AreaCode, AreaLevel, GeoPoint};
+pub use clock::Clock;
 pub use error::{FieldError, ValidationError};
 pub use scope::Scope;

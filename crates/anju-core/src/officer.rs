@@ -7,7 +7,7 @@ use crate::error::ValidationError;
 use crate::household::text;
 use crate::phone::Phone;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// A government department (应急管理局, 水利局, 住建委 …).
@@ -40,7 +40,7 @@ impl UnitKind {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitInput {
     pub name: String,
     pub kind: String,
@@ -91,7 +91,7 @@ fn optional_phone(v: &mut ValidationError, field: &str, p: Option<&str>) -> Opti
 }
 
 /// What an officer answers for in an area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DutyRole {
     /// 领导 / 责任领导
@@ -125,13 +125,13 @@ impl DutyRole {
 }
 
 /// One shift of a duty roster, in UTC milliseconds, half-open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shift {
     pub starts_at: i64,
     pub ends_at: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DutyInput {
     pub area: String,
     pub role: String,
@@ -140,7 +140,7 @@ pub struct DutyInput {
     pub shifts: Vec<ShiftInput>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShiftInput {
     pub starts_at: String,
     pub ends_at: String,
@@ -153,7 +153,7 @@ pub struct Duty {
     pub shifts: Vec<Shift>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OfficerInput {
     pub name: String,
     #[serde(default)]
@@ -183,7 +183,10 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
 pub fn format_time(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -199,7 +202,11 @@ impl OfficerInput {
         let mut duties = Vec::new();
         for (i, d) in self.duties.iter().enumerate() {
             let at = format!("duties[{i}]");
-            let area = v.check(format!("{at}.area"), "invalid_area", AreaCode::parse(&d.area));
+            let area = v.check(
+                format!("{at}.area"),
+                "invalid_area",
+                AreaCode::parse(&d.area),
+            );
             let role = DutyRole::parse(&d.role);
             if role.is_none() {
                 v.push(
@@ -209,17 +216,36 @@ impl OfficerInput {
                 );
             }
             if !d.shifts.is_empty() && role != Some(DutyRole::DutyOfficer) {
-                v.push(format!("{at}.shifts"), "not_allowed", "only duty officers have shifts");
+                v.push(
+                    format!("{at}.shifts"),
+                    "not_allowed",
+                    "only duty officers have shifts",
+                );
             }
             let mut shifts = Vec::new();
             for (j, s) in d.shifts.iter().enumerate() {
-                let sa = v.check(format!("{at}.shifts[{j}].starts_at"), "invalid_time", parse_time(&s.starts_at));
-                let ea = v.check(format!("{at}.shifts[{j}].ends_at"), "invalid_time", parse_time(&s.ends_at));
+                let sa = v.check(
+                    format!("{at}.shifts[{j}].starts_at"),
+                    "invalid_time",
+                    parse_time(&s.starts_at),
+                );
+                let ea = v.check(
+                    format!("{at}.shifts[{j}].ends_at"),
+                    "invalid_time",
+                    parse_time(&s.ends_at),
+                );
                 if let (Some(sa), Some(ea)) = (sa, ea) {
                     if ea <= sa {
-                        v.push(format!("{at}.shifts[{j}].ends_at"), "out_of_order", "must be after starts_at");
+                        v.push(
+                            format!("{at}.shifts[{j}].ends_at"),
+                            "out_of_order",
+                            "must be after starts_at",
+                        );
                     } else {
-                        shifts.push(Shift { starts_at: sa, ends_at: ea });
+                        shifts.push(Shift {
+                            starts_at: sa,
+                            ends_at: ea,
+                        });
                     }
                 }
             }
@@ -260,7 +286,11 @@ mod tests {
                         ends_at: "2024-07-02T08:00:00+08:00".into(),
                     }],
                 },
-                DutyInput { area: "5001".into(), role: "boss".into(), shifts: vec![] },
+                DutyInput {
+                    area: "5001".into(),
+                    role: "boss".into(),
+                    shifts: vec![],
+                },
             ],
         };
         let e = input.validate().unwrap_err();
@@ -270,9 +300,17 @@ mod tests {
 
     #[test]
     fn unit_kind_is_checked() {
-        let u = UnitInput { name: "万州区应急管理局".into(), kind: "department".into(), area: "500101".into(), phone: None };
+        let u = UnitInput {
+            name: "万州区应急管理局".into(),
+            kind: "department".into(),
+            area: "500101".into(),
+            phone: None,
+        };
         assert!(u.validate().is_ok());
-        let bad = UnitInput { kind: "club".into(), ..u };
+        let bad = UnitInput {
+            kind: "club".into(),
+            ..u
+        };
         assert_eq!(bad.validate().unwrap_err().errors[0].field, "kind");
     }
 

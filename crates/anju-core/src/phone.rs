@@ -4,7 +4,9 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("a phone number is a mobile (11 digits starting 13–19) or a landline like 023-12345678")]
+    #[error(
+        "a phone number is a mobile (11 digits starting 13–19) or a landline like 023-12345678"
+    )]
     Malformed,
 }
 
@@ -73,7 +75,10 @@ mod tests {
     #[test]
     fn mobiles_and_landlines() {
         assert_eq!(Phone::parse("13812345678").unwrap().masked(), "138****5678");
-        assert_eq!(Phone::parse("+86 138 1234 5678").unwrap().expose(), "13812345678");
+        assert_eq!(
+            Phone::parse("+86 138 1234 5678").unwrap().expose(),
+            "13812345678"
+        );
         assert!(Phone::parse("023-63851234").is_ok());
         assert!(Phone::parse("12812345678").is_err());
         assert!(Phone::parse("1381234567").is_err());

@@ -65,7 +65,10 @@ mod tests {
         let other = AreaCode::parse("500102").unwrap();
         let s = Scope::area(d, false);
         assert_eq!(s.narrow(Some(t)), Some(t.subtree_range()));
-        assert_eq!(s.narrow(Some(AreaCode::parse("50").unwrap())), Some(d.subtree_range()));
+        assert_eq!(
+            s.narrow(Some(AreaCode::parse("50").unwrap())),
+            Some(d.subtree_range())
+        );
         assert_eq!(s.narrow(Some(other)), None);
         assert!(Scope::everything().contains(other));
     }

@@ -1,0 +1,187 @@
+//! Houses: a point, a structure and an owner household.
+
+use anju_core::household::{House, StructureType};
+use anju_core::officer::format_time;
+use anju_core::view::{HouseView, Page};
+use anju_core::{AreaLevel, GeoPoint, Scope, ValidationError};
+use uuid::Uuid;
+
+use crate::households::{area_string, opt_uuid, uuid};
+use crate::page::{ListQuery, finish};
+use crate::pool::on_pool;
+use crate::{Result, Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct HouseRow {
+    id: String,
+    area_code: i64,
+    address: String,
+    lon: f64,
+    lat: f64,
+    structure: String,
+    floors: i64,
+    rooms: Option<i64>,
+    year_built: Option<i64>,
+    owner_household_id: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    archived_at: Option<i64>,
+}
+
+const HOUSE_COLUMNS: &str = "id, area_code, address, lon, lat, structure, floors, rooms, year_built, \
+     owner_household_id, created_at, updated_at, archived_at";
+
+impl HouseRow {
+    fn into_view(self) -> Result<HouseView> {
+        Ok(HouseView {
+            id: uuid(&self.id)?,
+            area: area_string(self.area_code, AreaLevel::Village)?,
+            address: self.address,
+            point: GeoPoint::new(self.lon, self.lat)
+                .ok_or_else(|| StoreError::Corrupt(format!("point {} {}", self.lon, self.lat)))?,
+            structure: StructureType::parse(&self.structure)
+                .ok_or_else(|| StoreError::Corrupt(format!("structure {:?}", self.structure)))?,
+            floors: self.floors,
+            rooms: self.rooms,
+            year_built: self.year_built,
+            owner_household_id: opt_uuid(self.owner_household_id)?,
+            created_at: format_time(self.created_at),
+            updated_at: format_time(self.updated_at),
+            archived_at: self.archived_at.map(format_time),
+        })
+    }
+}
+
+impl Store {
+    async fn check_house_refs(&self, scope: &Scope, h: &House) -> Result<()> {
+        self.check_area(scope, "area", h.area, Some(AreaLevel::Village))
+            .await?;
+        if let Some(owner) = h.owner_household_id
+            && self.household(scope, owner).await.is_err()
+        {
+            return Err(ValidationError::single(
+                "owner_household_id",
+                "unknown_household",
+                format!("no household {owner}"),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    pub async fn create_house(
+        &self,
+        scope: &Scope,
+        id: Option<Uuid>,
+        h: &House,
+    ) -> Result<HouseView> {
+        self.check_house_refs(scope, h).await?;
+        let id = id.unwrap_or_else(Uuid::now_v7);
+        self.insert_houses(&[(id, h.clone())], true).await?;
+        self.house(scope, id).await
+    }
+
+    /// Inserts houses in one transaction; with `strict`, an existing id is a conflict.
+    pub async fn insert_houses(&self, houses: &[(Uuid, House)], strict: bool) -> Result<()> {
+        let now = self.now();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for chunk in houses.chunks(2000) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO houses (id, area_code, address, lon, lat, structure, floors, rooms, year_built, \
+                     owner_household_id, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, (id, h)| {
+                    b.push_bind(id.to_string())
+                        .push_bind(h.area.padded())
+                        .push_bind(h.address.clone())
+                        .push_bind(h.point.lon)
+                        .push_bind(h.point.lat)
+                        .push_bind(h.structure.as_str())
+                        .push_bind(h.floors)
+                        .push_bind(h.rooms)
+                        .push_bind(h.year_built)
+                        .push_bind(h.owner_household_id.map(|u| u.to_string()))
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                qb.push(" ON CONFLICT (id) DO NOTHING");
+                let n = qb.build().execute(&mut *tx).await?.rows_affected();
+                if strict && n != chunk.len() as u64 {
+                    return Err(StoreError::Conflict("a house with this id exists".into()));
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn house(&self, scope: &Scope, id: Uuid) -> Result<HouseView> {
+        let (lo, hi) = scope.range();
+        let sql = format!(
+            "SELECT {HOUSE_COLUMNS} FROM houses WHERE id = $1 AND area_code >= $2 AND area_code < $3"
+        );
+        on_pool!(self, p => sqlx::query_as::<_, HouseRow>(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_string()).bind(lo).bind(hi).fetch_optional(p).await?)
+        .ok_or(StoreError::NotFound)?
+        .into_view()
+    }
+
+    pub async fn list_houses(&self, scope: &Scope, q: &ListQuery) -> Result<Page<HouseView>> {
+        let Some(range) = scope.narrow(q.area) else {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        };
+        let p = q.parse(range)?;
+        let sql = format!(
+            "SELECT {HOUSE_COLUMNS} FROM houses \
+             WHERE area_code >= $1 AND area_code < $2 AND (area_code, id) > ($3, $4) \
+             AND ($5 = '' OR address LIKE $5) AND ($6 = 1 OR archived_at IS NULL) \
+             ORDER BY area_code, id LIMIT $7"
+        );
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, HouseRow>(sqlx::AssertSqlSafe(sql))
+            .bind(p.lo).bind(p.hi).bind(p.after_area).bind(p.after_id.clone())
+            .bind(p.like.clone()).bind(p.archived).bind(p.limit + 1)
+            .fetch_all(pool).await?);
+        let (rows, next_cursor) = finish(rows, p.limit, |r| (r.area_code, r.id.clone()));
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(HouseRow::into_view)
+                .collect::<Result<_>>()?,
+            next_cursor,
+        })
+    }
+
+    pub async fn update_house(&self, scope: &Scope, id: Uuid, h: &House) -> Result<HouseView> {
+        let old = self.house(scope, id).await?;
+        if old.archived_at.is_some() {
+            return Err(StoreError::Conflict("the house is archived".into()));
+        }
+        self.check_house_refs(scope, h).await?;
+        let now = self.now();
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE houses SET area_code = $2, address = $3, lon = $4, lat = $5, structure = $6, floors = $7, \
+                 rooms = $8, year_built = $9, owner_household_id = $10, updated_at = $11 WHERE id = $1",
+            )
+            .bind(id.to_string()).bind(h.area.padded()).bind(h.address.clone()).bind(h.point.lon).bind(h.point.lat)
+            .bind(h.structure.as_str()).bind(h.floors).bind(h.rooms).bind(h.year_built)
+            .bind(h.owner_household_id.map(|u| u.to_string())).bind(now)
+            .execute(p).await?;
+        });
+        self.house(scope, id).await
+    }
+
+    pub async fn archive_house(&self, scope: &Scope, id: Uuid) -> Result<HouseView> {
+        self.house(scope, id).await?;
+        let now = self.now();
+        on_pool!(self, p => {
+            sqlx::query("UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
+                .bind(id.to_string()).bind(now).execute(p).await?;
+        });
+        self.house(scope, id).await
+    }
+}
