@@ -181,7 +181,7 @@ pub(crate) fn read_divisions() -> Result<Divisions, AtlasError> {
         });
         Ok(())
     })?;
-    let city = city.ok_or_else(|| AtlasError::missing(PROVINCE.path, "has no rows"))?;
+    let city = city.ok_or_else(|| AtlasError::inconsistent(PROVINCE.path, "has no rows"))?;
 
     let index =
         |level: &[Division]| -> HashSet<AreaCode> { level.iter().map(|d| d.code).collect() };
@@ -285,11 +285,85 @@ pub(crate) fn read_seats(
     )?;
     for code in &known {
         if !seats.contains_key(code) {
-            return Err(AtlasError::missing(
+            return Err(AtlasError::inconsistent(
                 file.path,
                 format!("no seat for {code}"),
             ));
         }
     }
     Ok(seats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn towns(text: &'static str) -> Result<Vec<Division>, AtlasError> {
+        let file = Embedded {
+            path: "towns.csv",
+            text,
+        };
+        let parents = HashSet::from([AreaCode::parse("500101").expect("valid code")]);
+        read_level(
+            &file,
+            AreaLevel::Town,
+            "areaCode",
+            &parents,
+            &mut HashMap::new(),
+        )
+    }
+
+    fn error(text: &'static str) -> String {
+        match towns(text) {
+            Ok(rows) => panic!("expected an error, read {} rows", rows.len()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn reads_rows_in_code_order() {
+        let rows = towns(
+            "code,name,areaCode\r\n500101017,太白街道,500101\r\n500101001,高笋塘街道,500101\r\n",
+        )
+        .expect("valid rows");
+        let codes: Vec<String> = rows.iter().map(|d| d.code.to_string()).collect();
+        assert_eq!(codes, ["500101001", "500101017"]);
+        assert_eq!(rows[0].name, "高笋塘街道");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        assert_eq!(
+            error("code,name\n500101001,高笋塘街道\n"),
+            "towns.csv:1: field `areaCode`: column is missing"
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500101001,高笋塘街道,500101\n50010100x,太白街道,500101\n"),
+            "towns.csv:3: field `code`: \"50010100x\": an area code has only digits, found \"50010100x\""
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500101001,,500101\n"),
+            "towns.csv:2: field `name`: is empty"
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500101,万州区,50\n"),
+            "towns.csv:2: field `code`: 500101 is a district code, expected a town code"
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500101001,高笋塘街道,500102\n"),
+            "towns.csv:2: field `areaCode`: 500102 is not the parent of 500101001"
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500102001,某街道,500102\n"),
+            "towns.csv:2: field `areaCode`: 500102 is not in the table of the level above"
+        );
+        assert_eq!(
+            error("code,name,areaCode\n500101001,高笋塘街道,500101\n500101001,高笋塘街道,500101\n"),
+            "towns.csv:3: field `code`: 500101001 is already given at towns.csv:2"
+        );
+        assert!(
+            error("code,name,areaCode\n500101001,高笋塘街道\n")
+                .starts_with("towns.csv:2: field `(row)`: "),
+        );
+    }
 }

@@ -24,9 +24,10 @@ pub enum AtlasError {
         field: String,
         problem: String,
     },
-    /// Something the data must provide is absent altogether.
+    /// The data is incomplete or contradicts other data (a district without a boundary or
+    /// an English name, a seat outside its district).
     #[error("{file}: {problem}")]
-    Missing { file: String, problem: String },
+    Inconsistent { file: String, problem: String },
 }
 
 fn feature_prefix(feature: &Option<usize>) -> String {
@@ -59,8 +60,8 @@ impl AtlasError {
         }
     }
 
-    pub(crate) fn missing(file: &str, problem: impl Into<String>) -> Self {
-        AtlasError::Missing {
+    pub(crate) fn inconsistent(file: &str, problem: impl Into<String>) -> Self {
+        AtlasError::Inconsistent {
             file: file.to_owned(),
             problem: problem.into(),
         }

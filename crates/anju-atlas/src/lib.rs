@@ -94,7 +94,7 @@ impl Atlas {
             let region = &districts[&district.code].1;
             let seat = seats[&district.code];
             let name_en = names::district_english(district.code).ok_or_else(|| {
-                AtlasError::missing(
+                AtlasError::inconsistent(
                     data::COUNTIES.path,
                     format!(
                         "{} {} has no official English name in the crate's table",
@@ -103,7 +103,7 @@ impl Atlas {
                 )
             })?;
             if !region.contains(seat) {
-                return Err(AtlasError::missing(
+                return Err(AtlasError::inconsistent(
                     DISTRICT_BOUNDARIES.path,
                     format!("the seat of {} lies outside its boundary", district.code),
                 ));
@@ -117,44 +117,7 @@ impl Atlas {
                 point_approximate: false,
             });
 
-            let towns = within(&divisions.towns, district.code);
-            let specs: Vec<TownSpec> = towns
-                .iter()
-                .map(|t| TownSpec {
-                    code: t.code,
-                    subdistrict: t.name.ends_with("街道"),
-                })
-                .collect();
-            let town_points = place::place_towns(region, seat, &specs);
-            let frame = Frame::at(seat.lat);
-            for (i, (town, &point)) in towns.iter().zip(&town_points).enumerate() {
-                areas.push(approximate(town, town.name.clone(), point));
-
-                let nearest = town_points
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .map(|(_, &p)| frame.distance_km(p, point))
-                    .reduce(f64::min);
-                let villages = within(&divisions.villages, town.code);
-                let short: Vec<String> = villages
-                    .iter()
-                    .map(|v| names::short_name(&v.name))
-                    .collect();
-                let specs: Vec<VillageSpec> = villages
-                    .iter()
-                    .zip(&short)
-                    .map(|(v, s)| VillageSpec {
-                        code: v.code,
-                        community: s.ends_with("社区"),
-                    })
-                    .collect();
-                let radius = place::village_radius_km(nearest);
-                let points = place::place_villages(region, point, radius, &specs);
-                for ((village, short), point) in villages.iter().zip(short).zip(points) {
-                    areas.push(approximate(village, short, point));
-                }
-            }
+            push_towns_and_villages(&mut areas, &divisions, district.code, region, seat);
         }
         // Already in code order by construction; sorting is cheap insurance that `get` and
         // `subtree` (binary searches) stay right if the construction changes.
@@ -259,6 +222,55 @@ impl Atlas {
     }
 }
 
+/// Places a district's towns, then each town's villages around it, and appends them in code
+/// order.
+fn push_towns_and_villages(
+    areas: &mut Vec<AtlasArea>,
+    divisions: &data::Divisions,
+    district: AreaCode,
+    region: &Region,
+    seat: GeoPoint,
+) {
+    let towns = within(&divisions.towns, district);
+    let specs: Vec<TownSpec> = towns
+        .iter()
+        .map(|t| TownSpec {
+            code: t.code,
+            subdistrict: t.name.ends_with("街道"),
+        })
+        .collect();
+    let town_points = place::place_towns(region, seat, &specs);
+    let frame = Frame::at(seat.lat);
+    for (i, (town, &point)) in towns.iter().zip(&town_points).enumerate() {
+        areas.push(approximate(town, town.name.clone(), point));
+
+        let nearest = town_points
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, &p)| frame.distance_km(p, point))
+            .reduce(f64::min);
+        let villages = within(&divisions.villages, town.code);
+        let short: Vec<String> = villages
+            .iter()
+            .map(|v| names::short_name(&v.name))
+            .collect();
+        let specs: Vec<VillageSpec> = villages
+            .iter()
+            .zip(&short)
+            .map(|(v, s)| VillageSpec {
+                code: v.code,
+                community: s.ends_with("社区"),
+            })
+            .collect();
+        let radius = place::village_radius_km(nearest);
+        let points = place::place_villages(region, point, radius, &specs);
+        for ((village, short), point) in villages.iter().zip(short).zip(points) {
+            areas.push(approximate(village, short, point));
+        }
+    }
+}
+
 fn approximate(division: &Division, name_zh: String, point: GeoPoint) -> AtlasArea {
     let name_en = english_name(&name_zh);
     AtlasArea {
@@ -338,7 +350,7 @@ fn read_embedded_boundaries(
         .iter()
         .find(|d| !districts.contains_key(&d.code))
     {
-        return Err(AtlasError::missing(
+        return Err(AtlasError::inconsistent(
             file,
             format!("no boundary for {} {}", d.code, d.name),
         ));

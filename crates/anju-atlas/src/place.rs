@@ -4,8 +4,8 @@
 //! inside the right district, spread so that a map stays readable, and bit-identical on every
 //! run and platform. For the last, the random stream is ChaCha8 seeded from the area code,
 //! floats are made from its bits here rather than by `rand`'s distributions (whose algorithms
-//! may change between versions), and only `+ - * /`, `sqrt` and `round` are used, which IEEE 754
-//! rounds exactly; `sin`/`cos` are avoided because their last bit differs between libms.
+//! may change between versions), and only `+ - * /`, `sqrt` and `round` are used, whose results IEEE 754
+//! defines to the bit; `sin`/`cos` are avoided because their last bit differs between libms.
 
 use anju_core::AreaCode;
 use anju_core::area::GeoPoint;
@@ -19,7 +19,7 @@ const TOWN_CANDIDATES: usize = 16;
 /// Fewer candidates per village: villages are many and only need to avoid their siblings.
 const VILLAGE_CANDIDATES: usize = 8;
 /// Subdistricts (街道) are a district's urban core: they go within this many km times the
-/// square root of their number from the seat, so 11 of them fill a disc of about 8 km.
+/// square root of their number from the seat, so 11 of them share a disc of about 8 km radius.
 const URBAN_KM_PER_SQRT: f64 = 2.5;
 /// Communities (社区) are a town's built-up centre: they stay within this share of the
 /// radius that its villages (村) use.

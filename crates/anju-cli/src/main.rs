@@ -1,1 +1,193 @@
-fn main() {}
+//! `anju`: run the server, build a demo, administer areas.
+
+mod demo;
+mod population;
+
+use std::path::PathBuf;
+
+use anju_core::{AreaCode, Clock};
+use anju_server::AppState;
+use anju_store::{BoundarySeed, Store};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "anju",
+    version,
+    about = "安居 Anju: closed-loop disaster prevention and recovery"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and web app) on a database.
+    Serve {
+        /// `sqlite:PATH` or `postgres://user@host/db`.
+        #[arg(long, env = "ANJU_DB", default_value = "sqlite:anju.sqlite")]
+        db: String,
+        #[arg(long, env = "ANJU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Build a fresh demo database with the real Chongqing area tree and a synthetic
+    /// population, then serve it.
+    Demo {
+        #[arg(long, env = "ANJU_DB", default_value = "sqlite:.anju/demo.sqlite")]
+        db: String,
+        #[arg(long, env = "ANJU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Number of synthetic households, spread over the 11,270 villages.
+        #[arg(long, default_value_t = 200_000)]
+        households: usize,
+        /// Seed of the synthetic population (same seed, same people).
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Build the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Administer the area tree.
+    Areas {
+        #[command(subcommand)]
+        command: AreasCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AreasCommand {
+    /// Load the embedded Chongqing tree (names, points, boundaries) into a database.
+    Load {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+    },
+    /// Replace boundaries with a deployment's own approved GeoJSON file
+    /// (a FeatureCollection whose features carry an `adcode` or `code`).
+    Boundaries {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        file: PathBuf,
+    },
+    /// Retire a code, naming the code that replaced it.
+    Retire {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        code: String,
+        #[arg(long)]
+        successor: Option<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ANJU_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let store = open(&db).await?;
+            serve(store, &listen).await
+        }
+        Command::Demo {
+            db,
+            listen,
+            households,
+            seed,
+            no_serve,
+        } => {
+            let store = demo::build(&db, households, seed).await?;
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &listen).await
+        }
+        Command::Areas { command } => areas(command).await,
+        Command::Openapi => {
+            let store = Store::open("sqlite::memory:", Clock::System).await?;
+            let doc = anju_server::openapi(AppState::new(store));
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+    }
+}
+
+async fn open(db: &str) -> anyhow::Result<Store> {
+    Store::open(db, Clock::System)
+        .await
+        .with_context(|| format!("opening {db}"))
+}
+
+async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Anju is serving on http://{addr}/  (API: http://{addr}/api/v1/areas/50, OpenAPI: http://{addr}/api/v1/openapi.json)"
+    );
+    println!("Press Ctrl-C to stop.");
+    anju_server::serve(listener, AppState::new(store), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn areas(command: AreasCommand) -> anyhow::Result<()> {
+    match command {
+        AreasCommand::Load { db } => {
+            let store = open(&db).await?;
+            let n = demo::load_atlas(&store).await?;
+            println!("loaded {n} areas");
+        }
+        AreasCommand::Boundaries { db, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let parsed = anju_atlas::parse_boundary_file(&text)
+                .with_context(|| format!("in {}", file.display()))?;
+            let store = open(&db).await?;
+            let seeds: Vec<BoundarySeed> = parsed
+                .into_iter()
+                .map(|(code, geojson)| BoundarySeed { code, geojson })
+                .collect();
+            let n = store
+                .set_boundaries(&seeds, &file.display().to_string())
+                .await?;
+            println!("replaced {n} boundaries from {}", file.display());
+        }
+        AreasCommand::Retire {
+            db,
+            code,
+            successor,
+        } => {
+            let old = AreaCode::parse(&code).with_context(|| format!("code {code:?}"))?;
+            let succ = successor
+                .as_deref()
+                .map(|s| AreaCode::parse(s).with_context(|| format!("successor {s:?}")))
+                .transpose()?;
+            if succ == Some(old) {
+                bail!("a code cannot succeed itself");
+            }
+            let store = open(&db).await?;
+            store.retire_area(old, succ).await?;
+            println!("retired {old}");
+        }
+    }
+    Ok(())
+}

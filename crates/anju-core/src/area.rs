@@ -99,6 +99,8 @@ pub enum AreaCodeError {
     BadLength(usize),
     #[error("the code {0} is not below its parent: its last segment is all zeros")]
     ZeroSegment(String),
+    #[error("{0} is not a padded code of this level")]
+    BadPadded(i64),
 }
 
 /// A validated area code: 2, 6, 9 or 12 ASCII digits, whose last segment is not all zeros
@@ -148,7 +150,7 @@ impl AreaCode {
         let digits = level.digits();
         let unit = pow10(PAD - digits);
         if padded < 0 || padded >= pow10(PAD) || padded % unit != 0 {
-            return Err(AreaCodeError::BadLength(digits));
+            return Err(AreaCodeError::BadPadded(padded));
         }
         let s = format!("{:0width$}", padded / unit, width = digits);
         Self::parse(&s)
@@ -242,9 +244,24 @@ impl<'de> Deserialize<'de> for AreaCode {
 
 /// A point in WGS84/CGCS2000 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "RawPoint")]
 pub struct GeoPoint {
     pub lon: f64,
     pub lat: f64,
+}
+
+#[derive(Deserialize)]
+struct RawPoint {
+    lon: f64,
+    lat: f64,
+}
+
+impl TryFrom<RawPoint> for GeoPoint {
+    type Error = String;
+    fn try_from(r: RawPoint) -> Result<Self, String> {
+        GeoPoint::new(r.lon, r.lat)
+            .ok_or_else(|| format!("({}, {}) is not a point on Earth", r.lon, r.lat))
+    }
 }
 
 impl GeoPoint {
@@ -309,6 +326,12 @@ mod tests {
         assert_eq!(path, ["50", "500101", "500101001", "500101001001"]);
         assert_eq!(v.district().unwrap().to_string(), "500101");
         assert!(AreaCode::parse("50").unwrap().parent().is_none());
+    }
+
+    #[test]
+    fn points_are_checked_when_parsed() {
+        assert!(serde_json::from_str::<GeoPoint>(r#"{"lon":500,"lat":0}"#).is_err());
+        assert!(serde_json::from_str::<GeoPoint>(r#"{"lon":106.5,"lat":29.5}"#).is_ok());
     }
 
     #[test]

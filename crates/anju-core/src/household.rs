@@ -142,6 +142,9 @@ pub struct MemberInput {
 /// A household as the client sends it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseholdInput {
+    /// Chosen by the client when it creates the record offline; ignored on update.
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
     pub area: String,
     pub address: String,
     pub head_name: String,
@@ -403,6 +406,9 @@ impl StructureType {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HouseInput {
+    /// Chosen by the client when it creates the record offline; ignored on update.
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
     pub area: String,
     #[serde(default)]
     pub address: String,

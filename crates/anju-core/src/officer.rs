@@ -42,6 +42,9 @@ impl UnitKind {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitInput {
+    /// Chosen by the client when it creates the record offline; ignored on update.
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
     pub name: String,
     pub kind: String,
     pub area: String,
@@ -155,6 +158,9 @@ pub struct Duty {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OfficerInput {
+    /// Chosen by the client when it creates the record offline; ignored on update.
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
     pub name: String,
     #[serde(default)]
     pub phone: Option<String>,
@@ -273,6 +279,7 @@ mod tests {
     #[test]
     fn officer_duties_are_checked() {
         let input = OfficerInput {
+            id: None,
             name: "李值班".into(),
             phone: Some("13900001111".into()),
             unit_id: uuid::Uuid::nil(),
@@ -301,6 +308,7 @@ mod tests {
     #[test]
     fn unit_kind_is_checked() {
         let u = UnitInput {
+            id: None,
             name: "万州区应急管理局".into(),
             kind: "department".into(),
             area: "500101".into(),

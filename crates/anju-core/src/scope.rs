@@ -18,6 +18,14 @@ impl Scope {
         }
     }
 
+    /// The same subtree with personal data masked or shown.
+    pub const fn with_personal_data(self, see: bool) -> Self {
+        Scope {
+            root: self.root,
+            see_personal_data: see,
+        }
+    }
+
     pub const fn area(root: AreaCode, see_personal_data: bool) -> Self {
         Scope {
             root: Some(root),

@@ -146,8 +146,13 @@ impl Network {
 /// intermediate or the total cost leaves `i64`, [`PlanError::InvalidInput`] for arcs
 /// with a bad endpoint or a negative capacity.
 pub fn min_cost_flow(net: &Network) -> Result<FlowSolution, PlanError> {
+    let t0 = std::time::Instant::now();
     net.validate()?;
-    match TransportShape::detect(net) {
+    let shape = TransportShape::detect(net);
+    if std::env::var_os("ANJU_TRACE").is_some() {
+        eprintln!("TRACE detect={:?}", t0.elapsed());
+    }
+    match shape {
         Some(shape) => shape.solve(net),
         None => general(net),
     }

@@ -14,6 +14,9 @@ use crate::flow::Network;
 
 const NONE: u32 = u32::MAX;
 
+/// Upper bound on the warm-start price passes before the exact phase.
+const PRICE_PASSES: usize = 30;
+
 /// A bipartite evacuation network: origins with supply, sites with capacity, one sink.
 #[derive(Debug, Clone, Default)]
 pub struct Transport {
@@ -147,11 +150,75 @@ pub struct TransportFlow {
 /// Solves to optimality. `warm` are site potentials of an earlier, related solve; they
 /// change only how much work is needed, never the optimum.
 pub fn solve(t: &Transport, warm: Option<&[i64]>) -> Result<TransportFlow, PlanError> {
-    let mut s = Solver::new(t, warm)?;
+    let (inner, order) = grouped_by_site(t);
+    let t0 = std::time::Instant::now();
+    let mut s = Solver::new(&inner, warm)?;
+    let t1 = t0.elapsed();
     s.place_at_cheapest()?;
     s.release_priced_slack()?;
+    let t2 = t0.elapsed();
+    s.raise_prices(PRICE_PASSES)?;
+    let t3 = t0.elapsed();
     s.drain_excess()?;
-    s.finish()
+    let t4 = t0.elapsed();
+    if std::env::var_os("ANJU_TRACE").is_some() {
+        eprintln!("TRACE new={t1:?} place={t2:?} raise={t3:?} drain={t4:?}");
+    }
+    if std::env::var_os("ANJU_TRACE").is_some() {
+        eprintln!(
+            "TRACE pushes={} pops={} departs={} relax_push={} build={:?} search={:?} augment={:?}",
+            s.dbg[0], s.dbg[1], s.dbg[2], s.dbg[3], s.tb, s.ts, s.ta
+        );
+    }
+    let mut flow = s.finish()?;
+    // Back to the caller's order of origins and arcs.
+    let mut arc_flow = vec![0; t.num_arcs()];
+    let mut unplaced_flow = vec![0; t.num_origins()];
+    for (i, &o) in order.iter().enumerate() {
+        let o = o as usize;
+        unplaced_flow[o] = flow.unplaced_flow[i];
+        for (a, b) in t.arcs(o).zip(inner.arcs(i)) {
+            arc_flow[a] = flow.arc_flow[b];
+        }
+    }
+    flow.arc_flow = arc_flow;
+    flow.unplaced_flow = unplaced_flow;
+    Ok(flow)
+}
+
+/// The same network with origins reordered by their cheapest site, so that the origins
+/// a site holds, and their arcs, sit together in memory. Searches and heap builds walk
+/// exactly those groups; in input order every step would be a cache miss.
+fn grouped_by_site(t: &Transport) -> (Transport, Vec<u32>) {
+    let n = t.num_origins();
+    let home = |o: usize| -> u32 {
+        t.arcs(o)
+            .min_by_key(|&a| t.arc_cost[a])
+            .map_or(u32::MAX, |a| t.arc_site[a])
+    };
+    let mut order: Vec<(u32, u32)> = (0..n).map(|o| (home(o), o as u32)).collect();
+    order.sort_unstable();
+    let mut inner = Transport {
+        supply: Vec::with_capacity(n),
+        arc_start: Vec::with_capacity(n + 1),
+        arc_site: Vec::with_capacity(t.num_arcs()),
+        arc_cost: Vec::with_capacity(t.num_arcs()),
+        unplaced_cost: Vec::with_capacity(n),
+        has_unplaced: Vec::with_capacity(n),
+        capacity: t.capacity.clone(),
+    };
+    inner.arc_start.push(0);
+    for &(_, o) in &order {
+        let o = o as usize;
+        let arcs = t.arcs(o);
+        inner.arc_site.extend_from_slice(&t.arc_site[arcs.clone()]);
+        inner.arc_cost.extend_from_slice(&t.arc_cost[arcs]);
+        inner.arc_start.push(inner.arc_site.len());
+        inner.supply.push(t.supply[o]);
+        inner.unplaced_cost.push(t.unplaced_cost[o]);
+        inner.has_unplaced.push(t.has_unplaced[o]);
+    }
+    (inner, order.into_iter().map(|(_, o)| o).collect())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +237,16 @@ const NO_PRED: Pred = Pred {
 };
 
 type MoveHeap = BinaryHeap<Reverse<(i64, u32, u32)>>;
+
+/// A residual arc between two sites, with the cheapest origin that can take it
+/// (`out_arc == NONE` when no origin at the tail has an arc to the head).
+#[derive(Debug, Clone, Copy)]
+struct Nbr {
+    to: u32,
+    out_arc: u32,
+    in_arc: u32,
+    key: i64,
+}
 type ExitHeap = BinaryHeap<Reverse<(i64, u32)>>;
 
 struct Solver<'a> {
@@ -183,14 +260,19 @@ struct Solver<'a> {
     load: Vec<i64>,
     pi: Vec<i64>,
     built: Vec<bool>,
-    /// Per built site: sorted `(neighbour site, heap index)`.
-    nbrs: Vec<Vec<(u32, u32)>>,
-    /// Heap `(a,b)` holds `(c(o,b) − c(o,a), arc at a, arc at b)` for origins at `a`.
-    /// Keys do not depend on potentials, so entries stay ordered as prices move;
-    /// entries of origins that left `a` are dropped lazily when they surface.
+    /// Per built site: its range in `nbr` (start, end).
+    nbr_range: Vec<(u32, u32)>,
+    /// Residual arcs `a → b`, grouped by `a` and sorted by `b`, each with the cheapest
+    /// valid entry of its heap copied in, so a search reads them in one sequential pass.
+    nbr: Vec<Nbr>,
+    /// `heaps[i]` belongs to `nbr[i]` and holds `(c(o,b) − c(o,a), arc at a, arc at b)`
+    /// for origins at `a`. Keys do not depend on potentials, so entries stay ordered as
+    /// prices move; entries of origins that left `a` are dropped when they surface.
     heaps: Vec<MoveHeap>,
-    /// Per site: `(U(o) − c(o,a), arc at a)`, the cost of leaving an origin unplaced.
+    /// Per site: `(U(o) − c(o,a), arc at a)`, the cost of leaving an origin unplaced,
+    /// with its cheapest valid entry copied into `exit_top`.
     exits: Vec<ExitHeap>,
+    exit_top: Vec<(i64, u32)>,
     dist: Vec<i64>,
     seen: Vec<u32>,
     done: Vec<u32>,
@@ -201,7 +283,13 @@ struct Solver<'a> {
     path: Vec<Pred>,
     mark: Vec<u32>,
     mark_round: u32,
+    /// Scratch while building a site: neighbour site → position in its list.
+    slot: Vec<u32>,
     stats: SolveStats,
+    dbg: [u64; 6],
+    tb: std::time::Duration,
+    ts: std::time::Duration,
+    ta: std::time::Duration,
 }
 
 impl<'a> Solver<'a> {
@@ -283,9 +371,11 @@ impl<'a> Solver<'a> {
             load: vec![0; m],
             pi,
             built: vec![false; m],
-            nbrs: vec![Vec::new(); m],
+            nbr_range: vec![(0, 0); m],
+            nbr: Vec::new(),
             heaps: Vec::new(),
             exits: vec![BinaryHeap::new(); m],
+            exit_top: vec![(0, NONE); m],
             dist: vec![0; m + 1],
             seen: vec![0; m + 1],
             done: vec![0; m + 1],
@@ -295,8 +385,13 @@ impl<'a> Solver<'a> {
             settled: Vec::new(),
             path: Vec::new(),
             mark: vec![0; m],
+            slot: vec![0; m],
             mark_round: 0,
             stats: SolveStats::default(),
+            dbg: [0; 6],
+            tb: Default::default(),
+            ts: Default::default(),
+            ta: Default::default(),
         })
     }
 
@@ -347,43 +442,159 @@ impl<'a> Solver<'a> {
         Ok(None)
     }
 
+    /// Moves up to `take` of origin `o`'s flow from wherever it is onto arc `r`. Sites it
+    /// leaves that end with spare places at a non-zero price go on `queue`.
+    fn pull(&mut self, o: usize, r: usize, mut take: i64, queue: &mut Vec<usize>) {
+        let t = self.t;
+        let j = t.arc_site[r] as usize;
+        let from_unplaced = self.unplaced[o].min(take);
+        self.unplaced[o] -= from_unplaced;
+        take -= from_unplaced;
+        self.flow[r] += from_unplaced;
+        self.load[j] += from_unplaced;
+        for a in t.arcs(o) {
+            if take == 0 {
+                break;
+            }
+            if a == r || self.flow[a] == 0 {
+                continue;
+            }
+            let amount = self.flow[a].min(take);
+            let sa = t.arc_site[a] as usize;
+            self.flow[a] -= amount;
+            self.load[sa] -= amount;
+            self.flow[r] += amount;
+            self.load[j] += amount;
+            take -= amount;
+            if self.pi[sa] < 0 && self.load[sa] < t.capacity[sa] {
+                queue.push(sa);
+            }
+        }
+    }
+
     /// A site with spare places must have price zero (its arc to the sink is unused).
-    /// Warm prices can break that; lowering such a price to zero draws in the origins
-    /// that now prefer the site, which may free places (and so lower prices) elsewhere.
-    /// Each site is lowered at most once, so this ends.
+    /// Warm prices can break that. Such a site's price is lowered just far enough to
+    /// fill it, drawing in the origins that then prefer it, cheapest first; the sites
+    /// they leave may in turn need lowering. Prices only fall here, and never below
+    /// zero, so this ends.
     fn release_priced_slack(&mut self) -> Result<(), PlanError> {
+        const OVF: PlanError = PlanError::Overflow("releasing warm prices");
         let t = self.t;
         let mut queue: Vec<usize> = (0..self.m)
             .filter(|&j| self.pi[j] < 0 && self.load[j] < t.capacity[j])
             .collect();
+        let mut cand: Vec<(i64, usize)> = Vec::new();
         while let Some(j) = queue.pop() {
             if !(self.pi[j] < 0 && self.load[j] < t.capacity[j]) {
                 continue;
             }
-            self.pi[j] = 0;
+            cand.clear();
             for i in self.rev_start[j]..self.rev_start[j + 1] {
                 let r = self.rev_arc[i] as usize;
                 let o = self.arc_origin[r] as usize;
                 let Some(current) = self.current_reduced(o)? else {
                     continue;
                 };
-                if t.arc_cost[r] >= current {
+                // The origin prefers `j` once its potential rises above `theta`.
+                let theta = t.arc_cost[r].checked_sub(current).ok_or(OVF)?;
+                if theta < 0 && self.flow[r] < t.supply[o] {
+                    cand.push((theta, r));
+                }
+            }
+            cand.sort_unstable();
+            let mut need = t.capacity[j] - self.load[j];
+            let mut price = 0;
+            for i in 0..cand.len() {
+                let (theta, r) = cand[i];
+                let o = self.arc_origin[r] as usize;
+                let take = (t.supply[o] - self.flow[r]).min(need);
+                self.pull(o, r, take, &mut queue);
+                need -= take;
+                if need == 0 {
+                    price = theta;
+                    break;
+                }
+            }
+            self.pi[j] = price;
+        }
+        Ok(())
+    }
+
+    /// Cheap warm start for the exact phase: each overloaded site's price rises just
+    /// enough for its excess to leave, the origins that care least going first to their
+    /// next-cheapest place. Every origin stays on a cheapest arc and every site left with
+    /// spare places keeps price zero, so the state stays dual feasible and the exact
+    /// phase that follows is unaffected except in how much work is left to it.
+    fn raise_prices(&mut self, passes: usize) -> Result<(), PlanError> {
+        const OVF: PlanError = PlanError::Overflow("raising prices");
+        let t = self.t;
+        let excess =
+            |s: &Self| -> i64 { (0..s.m).map(|j| (s.load[j] - t.capacity[j]).max(0)).sum() };
+        let mut before = excess(self);
+        let mut cand: Vec<(i64, u32, u32)> = Vec::new();
+        for _ in 0..passes {
+            if before == 0 {
+                break;
+            }
+            for j in 0..self.m {
+                if self.load[j] <= t.capacity[j] {
                     continue;
                 }
-                for a in t.arcs(o) {
-                    if self.flow[a] > 0 {
-                        let sa = t.arc_site[a] as usize;
-                        self.load[sa] -= self.flow[a];
-                        self.flow[a] = 0;
-                        if self.pi[sa] < 0 && self.load[sa] < t.capacity[sa] {
-                            queue.push(sa);
+                let pj = self.pi[j];
+                cand.clear();
+                for i in self.rev_start[j]..self.rev_start[j + 1] {
+                    let r = self.rev_arc[i] as usize;
+                    if self.flow[r] == 0 {
+                        continue;
+                    }
+                    let o = self.arc_origin[r] as usize;
+                    let here = t.arc_cost[r].checked_sub(pj).ok_or(OVF)?;
+                    let mut alt: Option<(i64, u32)> = None;
+                    for q in t.arcs(o) {
+                        if t.arc_site[q] as usize == j {
+                            continue;
+                        }
+                        let rc = self.reduced(q)?;
+                        if alt.is_none_or(|(b, _)| rc < b) {
+                            alt = Some((rc, q as u32));
                         }
                     }
+                    if t.has_unplaced[o] && alt.is_none_or(|(b, _)| t.unplaced_cost[o] < b) {
+                        alt = Some((t.unplaced_cost[o], NONE));
+                    }
+                    if let Some((rc, q)) = alt {
+                        cand.push((rc.checked_sub(here).ok_or(OVF)?, r as u32, q));
+                    }
                 }
-                self.unplaced[o] = 0;
-                self.flow[r] = t.supply[o];
-                self.load[j] += t.supply[o];
+                cand.sort_unstable();
+                let mut need = self.load[j] - t.capacity[j];
+                let mut margin = 0;
+                for &(mg, r, q) in &cand {
+                    let r = r as usize;
+                    let take = self.flow[r].min(need);
+                    self.flow[r] -= take;
+                    self.load[j] -= take;
+                    if q == NONE {
+                        self.unplaced[self.arc_origin[r] as usize] += take;
+                    } else {
+                        self.flow[q as usize] += take;
+                        self.load[t.arc_site[q as usize] as usize] += take;
+                    }
+                    need -= take;
+                    margin = mg;
+                    if need == 0 {
+                        break;
+                    }
+                }
+                self.pi[j] = pj.checked_sub(margin).ok_or(OVF)?;
             }
+            let after = excess(self);
+            // Neighbouring overloaded sites can trade the same people back and forth in
+            // small steps; once a pass gains little, the exact phase is cheaper.
+            if after * 10 > before * 9 {
+                break;
+            }
+            before = after;
         }
         Ok(())
     }
@@ -396,8 +607,12 @@ impl<'a> Solver<'a> {
             // Augmentations never add load to a site without spare places, so each
             // overloaded site is drained once and stays drained.
             while self.load[s] > self.t.capacity[s] {
+                let tq = std::time::Instant::now();
                 self.search(s)?;
+                let tr = std::time::Instant::now();
                 self.augment(s);
+                self.ts += tr - tq;
+                self.ta += tr.elapsed();
             }
         }
         Ok(())
@@ -413,9 +628,10 @@ impl<'a> Solver<'a> {
     }
 
     fn lookup(&self, a: usize, b: u32) -> usize {
-        let list = &self.nbrs[a];
-        match list.binary_search_by_key(&b, |&(s, _)| s) {
-            Ok(i) => list[i].1 as usize,
+        let (lo, hi) = self.nbr_range[a];
+        let (lo, hi) = (lo as usize, hi as usize);
+        match self.nbr[lo..hi].binary_search_by_key(&b, |n| n.to) {
+            Ok(i) => lo + i,
             // Neighbour lists are built from every origin with an arc to the site, so
             // any origin that can be at `a` finds all of its other sites here.
             Err(_) => unreachable!("site {b} missing from neighbours of {a}"),
@@ -433,11 +649,71 @@ impl<'a> Solver<'a> {
             if b as usize == a {
                 continue;
             }
-            let h = self.lookup(a, b);
-            self.heaps[h].push(Reverse((t.arc_cost[q] - cr, r as u32, q as u32)));
+            let i = self.lookup(a, b);
+            let key = t.arc_cost[q] - cr;
+            self.heaps[i].push(Reverse((key, r as u32, q as u32)));
+            self.dbg[0] += 1;
+            let n = &mut self.nbr[i];
+            if n.out_arc == NONE || key < n.key {
+                *n = Nbr {
+                    to: b,
+                    out_arc: r as u32,
+                    in_arc: q as u32,
+                    key,
+                };
+            }
         }
         if t.has_unplaced[o] {
-            self.exits[a].push(Reverse((t.unplaced_cost[o] - cr, r as u32)));
+            let key = t.unplaced_cost[o] - cr;
+            self.exits[a].push(Reverse((key, r as u32)));
+            let top = &mut self.exit_top[a];
+            if top.1 == NONE || key < top.0 {
+                *top = (key, r as u32);
+            }
+        }
+    }
+
+    /// Records that the origin of arc `r` has left site `a`: where it was the cached
+    /// cheapest entry, the next valid one takes its place.
+    fn depart(&mut self, a: usize, r: usize) {
+        self.dbg[2] += 1;
+        let t = self.t;
+        let o = self.arc_origin[r] as usize;
+        for q in t.arcs(o) {
+            let b = t.arc_site[q];
+            if b as usize == a {
+                continue;
+            }
+            let i = self.lookup(a, b);
+            if self.nbr[i].out_arc != r as u32 {
+                continue;
+            }
+            let heap = &mut self.heaps[i];
+            let n = &mut self.nbr[i];
+            n.out_arc = NONE;
+            while let Some(&Reverse((key, out, inn))) = heap.peek() {
+                if self.flow[out as usize] > 0 {
+                    n.out_arc = out;
+                    n.in_arc = inn;
+                    n.key = key;
+                    break;
+                }
+                heap.pop();
+                self.dbg[1] += 1;
+            }
+        }
+        if self.exit_top[a].1 == r as u32 {
+            let heap = &mut self.exits[a];
+            let top = &mut self.exit_top[a];
+            top.1 = NONE;
+            while let Some(&Reverse((key, out))) = heap.peek() {
+                if self.flow[out as usize] > 0 {
+                    *top = (key, out);
+                    break;
+                }
+                heap.pop();
+                self.dbg[1] += 1;
+            }
         }
     }
 
@@ -467,23 +743,68 @@ impl<'a> Solver<'a> {
             }
         }
         list.sort_unstable();
-        let base = self.heaps.len();
-        self.nbrs[a] = list
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| (b, (base + i) as u32))
-            .collect();
-        self.heaps.resize_with(base + list.len(), BinaryHeap::new);
+        for (i, &b) in list.iter().enumerate() {
+            self.slot[b as usize] = i as u32;
+        }
+        // Entries are gathered first and heapified once: linear instead of a sift per
+        // entry, and each heap allocated at its final size.
+        let mut groups: Vec<Vec<Reverse<(i64, u32, u32)>>> = vec![Vec::new(); list.len()];
+        let mut exits: Vec<Reverse<(i64, u32)>> = Vec::new();
         for i in self.rev_start[a]..self.rev_start[a + 1] {
             let r = self.rev_arc[i] as usize;
-            if self.flow[r] > 0 {
-                self.push_entries(a, r);
+            if self.flow[r] == 0 {
+                continue;
+            }
+            let o = self.arc_origin[r] as usize;
+            let cr = t.arc_cost[r];
+            for q in t.arcs(o) {
+                let b = t.arc_site[q] as usize;
+                if b != a {
+                    groups[self.slot[b] as usize].push(Reverse((
+                        t.arc_cost[q] - cr,
+                        r as u32,
+                        q as u32,
+                    )));
+                }
+            }
+            if t.has_unplaced[o] {
+                exits.push(Reverse((t.unplaced_cost[o] - cr, r as u32)));
             }
         }
+        let base = self.nbr.len();
+        for (b, group) in list.iter().zip(groups) {
+            let heap = BinaryHeap::from(group);
+            let n = match heap.peek() {
+                Some(&Reverse((key, out, inn))) => Nbr {
+                    to: *b,
+                    out_arc: out,
+                    in_arc: inn,
+                    key,
+                },
+                None => Nbr {
+                    to: *b,
+                    out_arc: NONE,
+                    in_arc: NONE,
+                    key: 0,
+                },
+            };
+            self.nbr.push(n);
+            self.heaps.push(heap);
+        }
+        self.nbr_range[a] = (base as u32, self.nbr.len() as u32);
+        let exits = BinaryHeap::from(exits);
+        self.exit_top[a] = exits.peek().map_or((0, NONE), |&Reverse(e)| e);
+        self.exits[a] = exits;
     }
 
     fn relax(&mut self, v: usize, d: i64, p: Pred) {
+        let sink = self.m;
+        // Nothing at or beyond the sink's tentative distance can be settled before it.
+        if v != sink && self.seen[sink] == self.round && d >= self.dist[sink] {
+            return;
+        }
         if self.seen[v] != self.round || d < self.dist[v] {
+            self.dbg[3] += 1;
             self.seen[v] = self.round;
             self.dist[v] = d;
             self.pred[v] = p;
@@ -524,7 +845,9 @@ impl<'a> Solver<'a> {
             }
             self.settled.push(v as u32);
             self.stats.settled += 1;
+            let tq = std::time::Instant::now();
             self.ensure_built(v);
+            self.tb += tq.elapsed();
             let pv = self.pi[v];
             if self.load[v] < self.t.capacity[v] {
                 debug_assert_eq!(pv, 0, "a site with spare places is priced");
@@ -539,56 +862,45 @@ impl<'a> Solver<'a> {
                     },
                 );
             }
-            if self.seen[sink] != round || d < self.dist[sink] {
-                let heap = &mut self.exits[v];
-                while let Some(&Reverse((key, r))) = heap.peek() {
-                    if self.flow[r as usize] > 0 {
-                        let nd = key
-                            .checked_add(pv)
-                            .and_then(|x| x.checked_add(d))
-                            .ok_or(OVF)?;
-                        self.relax(
-                            sink,
-                            nd,
-                            Pred {
-                                from: v as u32,
-                                out_arc: r,
-                                in_arc: NONE,
-                            },
-                        );
-                        break;
-                    }
-                    heap.pop();
-                }
+            let (key, r) = self.exit_top[v];
+            if r != NONE {
+                let nd = key
+                    .checked_add(pv)
+                    .and_then(|x| x.checked_add(d))
+                    .ok_or(OVF)?;
+                self.relax(
+                    sink,
+                    nd,
+                    Pred {
+                        from: v as u32,
+                        out_arc: r,
+                        in_arc: NONE,
+                    },
+                );
             }
-            for i in 0..self.nbrs[v].len() {
-                let (b, h) = self.nbrs[v][i];
-                let b = b as usize;
-                if self.done[b] == round {
+            let (lo, hi) = self.nbr_range[v];
+            for i in lo as usize..hi as usize {
+                let n = self.nbr[i];
+                let b = n.to as usize;
+                if n.out_arc == NONE || self.done[b] == round {
                     continue;
                 }
-                let heap = &mut self.heaps[h as usize];
-                while let Some(&Reverse((key, r, q))) = heap.peek() {
-                    if self.flow[r as usize] > 0 {
-                        let rc = key
-                            .checked_add(pv)
-                            .and_then(|x| x.checked_sub(self.pi[b]))
-                            .ok_or(OVF)?;
-                        debug_assert!(rc >= 0, "negative reduced cost {rc}");
-                        let nd = d.checked_add(rc).ok_or(OVF)?;
-                        self.relax(
-                            b,
-                            nd,
-                            Pred {
-                                from: v as u32,
-                                out_arc: r,
-                                in_arc: q,
-                            },
-                        );
-                        break;
-                    }
-                    heap.pop();
-                }
+                let rc = n
+                    .key
+                    .checked_add(pv)
+                    .and_then(|x| x.checked_sub(self.pi[b]))
+                    .ok_or(OVF)?;
+                debug_assert!(rc >= 0, "negative reduced cost {rc}");
+                let nd = d.checked_add(rc).ok_or(OVF)?;
+                self.relax(
+                    b,
+                    nd,
+                    Pred {
+                        from: v as u32,
+                        out_arc: n.out_arc,
+                        in_arc: n.in_arc,
+                    },
+                );
             }
         }
         Err(PlanError::Infeasible)
@@ -622,6 +934,9 @@ impl<'a> Solver<'a> {
             let r = p.out_arc as usize;
             self.flow[r] -= delta;
             self.load[p.from as usize] -= delta;
+            if self.flow[r] == 0 {
+                self.depart(p.from as usize, r);
+            }
             if p.in_arc == NONE {
                 self.unplaced[self.arc_origin[r] as usize] += delta;
             } else {

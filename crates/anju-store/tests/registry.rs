@@ -325,6 +325,7 @@ async fn units_officers_duties_and_houses() {
         let s = store(b).await;
         let all = Scope::everything();
         let unit = UnitInput {
+            id: None,
             name: "高笋塘街道办事处".into(),
             kind: "government".into(),
             area: "500101001".into(),
@@ -343,6 +344,7 @@ async fn units_officers_duties_and_houses() {
         );
 
         let officer = OfficerInput {
+            id: None,
             name: "刘值班".into(),
             phone: Some("13900001111".into()),
             unit_id: unit.id,
@@ -411,6 +413,7 @@ async fn units_officers_duties_and_houses() {
         ));
 
         let house = HouseInput {
+            id: None,
             area: V1.into(),
             address: "3 组".into(),
             lon: 108.4,
