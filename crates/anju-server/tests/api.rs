@@ -275,7 +275,7 @@ async fn validation_names_every_bad_field() {
         let (s, e) = app.get("/api/v1/households?limit=abc").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert!(e["detail"].as_str().unwrap_or("").contains("limit"), "{e}");
-        let (s, e) = app.get("/api/v1/households?area=12").await;
+        let (s, e) = app.get("/api/v1/households?area=123").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     }
 }
