@@ -3,6 +3,7 @@
 mod demo;
 mod population;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anju_core::{AreaCode, Clock};
@@ -138,10 +139,14 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
-    println!(
+    // Written without println!, which would panic if whoever started us closed stdout.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "Anju is serving on http://{addr}/  (API: http://{addr}/api/v1/areas/50, OpenAPI: http://{addr}/api/v1/openapi.json)"
     );
-    println!("Press Ctrl-C to stop.");
+    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    let _ = out.flush();
     anju_server::serve(listener, AppState::new(store), async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -1,0 +1,24 @@
+# The README's commands. `make demo` builds everything and starts the demo;
+# `make test` runs every test on SQLite and PostgreSQL.
+.PHONY: demo test build bench-registry bench-solver fmt lint
+
+CARGO ?= cargo
+
+demo: build
+	./target/release/anju demo
+
+build:
+	$(CARGO) build --release -p anju-cli
+
+test:
+	./scripts/test.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench-registry:
+	./bench/registry/run.sh
+
+bench-solver:
+	./bench/solver/run.sh

@@ -1,0 +1,109 @@
+//! `anju demo` end to end: the real binary builds the demo and serves it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use anju_store::Backend;
+use anju_testdb::{backends, fresh_url};
+use serde_json::Value;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary with `args` and returns it with the base URL it printed.
+fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anju"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start anju");
+    let out = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let mut lines = BufReader::new(out).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.strip_prefix("Anju is serving on ") {
+            let url = rest.split_whitespace().next().expect("url").trim_end_matches('/').to_owned();
+            // Keep reading so the server never writes into a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (running, url);
+        }
+    }
+    panic!("anju exited without serving");
+}
+
+async fn get(url: &str) -> Value {
+    reqwest::get(url).await.expect("get").json().await.expect("json")
+}
+
+#[tokio::test]
+async fn demo_builds_the_real_tree_and_serves_it() {
+    for b in backends() {
+        let db = match b {
+            Backend::Sqlite => format!("sqlite:{}/anju-tests/demo-{}.sqlite", std::env::temp_dir().display(), uuid::Uuid::now_v7()),
+            Backend::Postgres => fresh_url(b).await,
+        };
+        let (_server, base) = start(&["demo", "--households", "2000", "--seed", "7", "--db", &db, "--listen", "127.0.0.1:0"]);
+        let city = get(&format!("{base}/api/v1/areas/50")).await;
+        assert_eq!(city["name_en"], "Chongqing");
+        assert_eq!(city["children"], 38, "{b:?}");
+        assert_eq!(city["households"], 2000);
+        let people = city["people"].as_i64().expect("people");
+        assert!((4000..7000).contains(&people), "{people} people in 2000 households");
+        assert!(city["supervising_unit"]["name"].is_string());
+
+        let wanzhou = get(&format!("{base}/api/v1/areas/500101")).await;
+        assert_eq!(wanzhou["name_en"], "Wanzhou District");
+        let boundary = get(&format!("{base}/api/v1/areas/500101/boundary")).await;
+        assert_eq!(boundary["geometry"]["type"], "MultiPolygon");
+
+        // Every area has a leader, a duty officer on shift now and cadres.
+        let duty = get(&format!("{base}/api/v1/areas/500101001001/duty")).await;
+        let roles: Vec<&str> = duty["officers"]
+            .as_array()
+            .expect("officers")
+            .iter()
+            .flat_map(|o| o["duties"].as_array().into_iter().flatten().map(|d| d["role"].as_str().unwrap_or("")))
+            .collect();
+        for r in ["leader", "duty_officer", "cadre", "grid_member"] {
+            assert!(roles.contains(&r), "{r} missing in {roles:?}");
+        }
+        assert_eq!(duty["on_duty"].as_array().map(Vec::len), Some(1));
+
+        let page = get(&format!("{base}/api/v1/households?area=500101&limit=5")).await;
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
+        let h = &page["items"][0];
+        assert!(h["grid_officer_id"].is_string() && h["responsible_officer_id"].is_string());
+        // Personal data leaves the server masked.
+        let phone = h["phone"].as_str().unwrap_or("138****0000");
+        assert!(phone.contains("****"), "{phone}");
+    }
+}
+
+#[tokio::test]
+async fn same_seed_same_population() {
+    let dir = std::env::temp_dir().join("anju-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let db = format!("sqlite:{}/seed-{}.sqlite", dir.display(), uuid::Uuid::now_v7());
+        let (_server, base) = start(&["demo", "--households", "300", "--seed", "42", "--db", &db, "--listen", "127.0.0.1:0"]);
+        let page = get(&format!("{base}/api/v1/households?area=500101&limit=20")).await;
+        let v: Vec<String> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|h| format!("{}|{}|{}", h["head_name"], h["address"], h["people"]))
+            .collect();
+        names.push(v);
+    }
+    assert!(!names[0].is_empty());
+    assert_eq!(names[0], names[1]);
+}
