@@ -72,10 +72,23 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let _ = state.openapi.set(openapi.clone());
     let router = router
         .fallback(routes::system::not_found)
+        .layer(axum::middleware::from_fn(server_timing))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (router, openapi)
+}
+
+/// Adds `Server-Timing: app;dur=<ms>` to every response: the time spent in the server,
+/// which benchmarks read to separate server latency from the network's.
+async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        res.headers_mut().insert("server-timing", v);
+    }
+    res
 }
 
 /// The OpenAPI document alone (for `anju openapi` and tests).
