@@ -30,7 +30,12 @@ fn start(args: &[&str]) -> (Running, String) {
     for line in lines.by_ref() {
         let line = line.expect("line");
         if let Some(rest) = line.strip_prefix("Anju is serving on ") {
-            let url = rest.split_whitespace().next().expect("url").trim_end_matches('/').to_owned();
+            let url = rest
+                .split_whitespace()
+                .next()
+                .expect("url")
+                .trim_end_matches('/')
+                .to_owned();
             // Keep reading so the server never writes into a closed pipe.
             std::thread::spawn(move || lines.for_each(drop));
             return (running, url);
@@ -40,23 +45,45 @@ fn start(args: &[&str]) -> (Running, String) {
 }
 
 async fn get(url: &str) -> Value {
-    reqwest::get(url).await.expect("get").json().await.expect("json")
+    reqwest::get(url)
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
 }
 
 #[tokio::test]
 async fn demo_builds_the_real_tree_and_serves_it() {
     for b in backends() {
         let db = match b {
-            Backend::Sqlite => format!("sqlite:{}/anju-tests/demo-{}.sqlite", std::env::temp_dir().display(), uuid::Uuid::now_v7()),
+            Backend::Sqlite => format!(
+                "sqlite:{}/anju-tests/demo-{}.sqlite",
+                std::env::temp_dir().display(),
+                uuid::Uuid::now_v7()
+            ),
             Backend::Postgres => fresh_url(b).await,
         };
-        let (_server, base) = start(&["demo", "--households", "2000", "--seed", "7", "--db", &db, "--listen", "127.0.0.1:0"]);
+        let (_server, base) = start(&[
+            "demo",
+            "--households",
+            "2000",
+            "--seed",
+            "7",
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         let city = get(&format!("{base}/api/v1/areas/50")).await;
         assert_eq!(city["name_en"], "Chongqing");
         assert_eq!(city["children"], 38, "{b:?}");
         assert_eq!(city["households"], 2000);
         let people = city["people"].as_i64().expect("people");
-        assert!((4000..7000).contains(&people), "{people} people in 2000 households");
+        assert!(
+            (4000..7000).contains(&people),
+            "{people} people in 2000 households"
+        );
         assert!(city["supervising_unit"]["name"].is_string());
 
         let wanzhou = get(&format!("{base}/api/v1/areas/500101")).await;
@@ -70,7 +97,13 @@ async fn demo_builds_the_real_tree_and_serves_it() {
             .as_array()
             .expect("officers")
             .iter()
-            .flat_map(|o| o["duties"].as_array().into_iter().flatten().map(|d| d["role"].as_str().unwrap_or("")))
+            .flat_map(|o| {
+                o["duties"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| d["role"].as_str().unwrap_or(""))
+            })
             .collect();
         for r in ["leader", "duty_officer", "cadre", "grid_member"] {
             assert!(roles.contains(&r), "{r} missing in {roles:?}");
@@ -93,8 +126,22 @@ async fn same_seed_same_population() {
     std::fs::create_dir_all(&dir).expect("dir");
     let mut names = Vec::new();
     for _ in 0..2 {
-        let db = format!("sqlite:{}/seed-{}.sqlite", dir.display(), uuid::Uuid::now_v7());
-        let (_server, base) = start(&["demo", "--households", "300", "--seed", "42", "--db", &db, "--listen", "127.0.0.1:0"]);
+        let db = format!(
+            "sqlite:{}/seed-{}.sqlite",
+            dir.display(),
+            uuid::Uuid::now_v7()
+        );
+        let (_server, base) = start(&[
+            "demo",
+            "--households",
+            "300",
+            "--seed",
+            "42",
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         let page = get(&format!("{base}/api/v1/households?area=500101&limit=20")).await;
         let v: Vec<String> = page["items"]
             .as_array()

@@ -370,6 +370,76 @@ impl Unit {
     }
 }
 
+/// Households of one size, of one unit, on one arc.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    unit: u32,
+    arc: usize,
+    count: u32,
+    size: u32,
+}
+
+impl Group {
+    fn new(unit: usize, arc: usize, count: u32, size: u32) -> Self {
+        Group {
+            unit: unit as u32,
+            arc,
+            count,
+            size,
+        }
+    }
+}
+
+/// Most households scanned per site when looking for one to make room; bounds the
+/// repair's cost on sites holding thousands.
+const REPAIR_SCAN: usize = 2_048;
+
+/// The cheapest way to place one household of `size` of unit `ui`: on one of its arcs
+/// with room, or on one where moving a single other household elsewhere makes room.
+/// Returns the added cost and `(arc, Some((group moved, its new arc)))`.
+#[allow(clippy::type_complexity)]
+fn best_repair(
+    t: &Transport,
+    used: &[i64],
+    groups: &[Group],
+    at_site: &[Vec<u32>],
+    ui: usize,
+    size: u32,
+) -> Option<(i128, (usize, Option<(usize, usize)>))> {
+    let free = |j: usize| t.capacity(j) - used[j];
+    let mut best: Option<(i128, (usize, Option<(usize, usize)>))> = None;
+    for a in t.arcs(ui) {
+        let j = t.arc_site(a);
+        let here = i128::from(size) * i128::from(t.arc_cost(a));
+        if best.is_some_and(|(b, _)| here >= b) {
+            continue;
+        }
+        let need = i64::from(size) - free(j);
+        if need <= 0 {
+            best = Some((here, (a, None)));
+            continue;
+        }
+        for &g in at_site[j].iter().rev().take(REPAIR_SCAN) {
+            let other = groups[g as usize];
+            if other.count == 0 || i64::from(other.size) < need {
+                continue;
+            }
+            for a2 in t.arcs(other.unit as usize) {
+                let j2 = t.arc_site(a2);
+                if j2 == j || free(j2) < i64::from(other.size) {
+                    continue;
+                }
+                let shift = i128::from(t.arc_cost(a2)) - i128::from(t.arc_cost(other.arc));
+                let c = here + i128::from(other.size) * shift;
+                if best.is_none_or(|(b, _)| c < b) {
+                    best = Some((c, (a, Some((g as usize, a2)))));
+                }
+            }
+        }
+    }
+    best
+}
+
 struct Planner<'a> {
     origins: &'a [Origin],
     sites: &'a [Site],
@@ -561,8 +631,7 @@ impl<'a> Planner<'a> {
         const OVF: PlanError = PlanError::Overflow("totalling the plan cost");
         let m = self.sites.len();
         let mut used = vec![0i64; m];
-        // (unit, arc or NONE for unplaced, households, people)
-        let mut placed: Vec<(u32, usize, u32, u32)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut left: Vec<(u32, u32, u32)> = Vec::new(); // (unit, size, count)
         let mut dests: Vec<(i64, usize, i64)> = Vec::new();
         for (ui, u) in self.units.iter().enumerate() {
@@ -581,16 +650,14 @@ impl<'a> Planner<'a> {
                     .min(full);
                 let room = x - i64::from(fit) * i64::from(h);
                 full -= fit;
-                let mut hh = fit;
-                let mut people = fit * h;
-                if rem > 0 && i64::from(rem) <= room {
-                    hh += 1;
-                    people += rem;
-                    rem = 0;
+                if fit > 0 {
+                    used[t.arc_site(a)] += i64::from(fit * h);
+                    groups.push(Group::new(ui, a, fit, h));
                 }
-                if hh > 0 {
-                    used[t.arc_site(a)] += i64::from(people);
-                    placed.push((ui as u32, a, hh, people));
+                if rem > 0 && i64::from(rem) <= room {
+                    used[t.arc_site(a)] += i64::from(rem);
+                    groups.push(Group::new(ui, a, 1, rem));
+                    rem = 0;
                 }
             }
             if full > 0 {
@@ -600,34 +667,48 @@ impl<'a> Planner<'a> {
                 left.push((ui as u32, rem, 1));
             }
         }
+        let mut at_site: Vec<Vec<u32>> = vec![Vec::new(); m];
+        for (g, group) in groups.iter().enumerate() {
+            at_site[t.arc_site(group.arc)].push(g as u32);
+        }
         // Vulnerable first, then large households (they are the hardest to fit).
         left.sort_by_key(|&(ui, size, _)| {
             let o = &self.origins[self.units[ui as usize].origin as usize];
             (std::cmp::Reverse(o.priority), std::cmp::Reverse(size), ui)
         });
         let mut unplaced: Vec<(u32, u32, u32)> = Vec::new(); // (unit, households, people)
-        for &(ui, size, count) in &left {
-            let mut arcs: Vec<(i64, usize)> =
-                t.arcs(ui as usize).map(|a| (t.arc_cost(a), a)).collect();
-            arcs.sort_unstable();
-            let mut count = count;
-            for &(_, a) in &arcs {
-                let j = t.arc_site(a);
-                let room = (t.capacity(j) - used[j]) / i64::from(size);
-                let fit = u32::try_from(room).unwrap_or(u32::MAX).min(count);
-                if fit > 0 {
-                    used[j] += i64::from(fit) * i64::from(size);
-                    placed.push((ui, a, fit, fit * size));
-                    count -= fit;
+        for &(ui, size, mut count) in &left {
+            let o = &self.origins[self.units[ui as usize].origin as usize];
+            let give_up = i128::from(size) * i128::from(self.unplaced_cost(o)?);
+            while count > 0 {
+                match best_repair(t, &used, &groups, &at_site, ui as usize, size) {
+                    Some((c, repair)) if c < give_up => {
+                        let (a, evict) = repair;
+                        if let Some((g, a2)) = evict {
+                            let moved = groups[g];
+                            groups[g].count -= 1;
+                            used[t.arc_site(moved.arc)] -= i64::from(moved.size);
+                            used[t.arc_site(a2)] += i64::from(moved.size);
+                            at_site[t.arc_site(a2)].push(groups.len() as u32);
+                            groups.push(Group::new(moved.unit as usize, a2, 1, moved.size));
+                        }
+                        used[t.arc_site(a)] += i64::from(size);
+                        at_site[t.arc_site(a)].push(groups.len() as u32);
+                        groups.push(Group::new(ui as usize, a, 1, size));
+                        count -= 1;
+                    }
+                    _ => {
+                        unplaced.push((ui, count, count * size));
+                        count = 0;
+                    }
                 }
-                if count == 0 {
-                    break;
-                }
-            }
-            if count > 0 {
-                unplaced.push((ui, count, count * size));
             }
         }
+        let placed: Vec<(u32, usize, u32, u32)> = groups
+            .iter()
+            .filter(|g| g.count > 0)
+            .map(|g| (g.unit, g.arc, g.count, g.count * g.size))
+            .collect();
 
         let mut cost: i64 = 0;
         let mut moved_households = 0u64;

@@ -430,12 +430,14 @@ impl<'a> Solver<'a> {
         Ok(())
     }
 
-    fn current_reduced(&self, o: usize) -> Result<Option<i64>, PlanError> {
+    /// Reduced cost of where origin `o` is now, other than on arc `skip`. All its places
+    /// are cheapest and so cost the same; `None` if it has no other place.
+    fn current_reduced(&self, o: usize, skip: usize) -> Result<Option<i64>, PlanError> {
         if self.unplaced[o] > 0 {
             return Ok(Some(self.t.unplaced_cost[o]));
         }
         for a in self.t.arcs(o) {
-            if self.flow[a] > 0 {
+            if a != skip && self.flow[a] > 0 {
                 return self.reduced(a).map(Some);
             }
         }
@@ -473,49 +475,32 @@ impl<'a> Solver<'a> {
     }
 
     /// A site with spare places must have price zero (its arc to the sink is unused).
-    /// Warm prices can break that. Such a site's price is lowered just far enough to
-    /// fill it, drawing in the origins that then prefer it, cheapest first; the sites
-    /// they leave may in turn need lowering. Prices only fall here, and never below
-    /// zero, so this ends.
+    /// Warm prices can break that. Such a site's price is reset to zero and the origins
+    /// that then strictly prefer it move in (any excess is left to the exact phase); the
+    /// sites they leave may in turn need resetting. A price only ever rises to zero here
+    /// and a site at zero is never reset again, so this ends. (Raising a price only part
+    /// of the way can trade tied origins between two sites forever.)
     fn release_priced_slack(&mut self) -> Result<(), PlanError> {
-        const OVF: PlanError = PlanError::Overflow("releasing warm prices");
         let t = self.t;
         let mut queue: Vec<usize> = (0..self.m)
             .filter(|&j| self.pi[j] < 0 && self.load[j] < t.capacity[j])
             .collect();
-        let mut cand: Vec<(i64, usize)> = Vec::new();
         while let Some(j) = queue.pop() {
             if !(self.pi[j] < 0 && self.load[j] < t.capacity[j]) {
                 continue;
             }
-            cand.clear();
+            self.pi[j] = 0;
             for i in self.rev_start[j]..self.rev_start[j + 1] {
                 let r = self.rev_arc[i] as usize;
                 let o = self.arc_origin[r] as usize;
-                let Some(current) = self.current_reduced(o)? else {
+                let Some(current) = self.current_reduced(o, r)? else {
                     continue;
                 };
-                // The origin prefers `j` once its potential rises above `theta`.
-                let theta = t.arc_cost[r].checked_sub(current).ok_or(OVF)?;
-                if theta < 0 && self.flow[r] < t.supply[o] {
-                    cand.push((theta, r));
+                if t.arc_cost[r] < current {
+                    let away = t.supply[o] - self.flow[r];
+                    self.pull(o, r, away, &mut queue);
                 }
             }
-            cand.sort_unstable();
-            let mut need = t.capacity[j] - self.load[j];
-            let mut price = 0;
-            for i in 0..cand.len() {
-                let (theta, r) = cand[i];
-                let o = self.arc_origin[r] as usize;
-                let take = (t.supply[o] - self.flow[r]).min(need);
-                self.pull(o, r, take, &mut queue);
-                need -= take;
-                if need == 0 {
-                    price = theta;
-                    break;
-                }
-            }
-            self.pi[j] = price;
         }
         Ok(())
     }
@@ -981,5 +966,60 @@ impl<'a> Solver<'a> {
             cost,
             stats: self.stats,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn problem() -> impl Strategy<Value = (Transport, Vec<i64>)> {
+        (1usize..=10, 1usize..=5).prop_flat_map(|(n, m)| {
+            (
+                prop::collection::vec(0i64..=12, m),
+                prop::collection::vec(
+                    (
+                        1i64..=6,
+                        prop::collection::vec((0..m as u32, 0i64..=50), 0..=4),
+                    ),
+                    n,
+                ),
+                prop::collection::vec(-80i64..=10, m),
+            )
+                .prop_map(|(caps, origins, warm)| {
+                    let mut t = Transport::new(caps);
+                    for (supply, arcs) in origins {
+                        t.add_origin(supply, Some(200), arcs);
+                    }
+                    (t, warm)
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 500,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Any warm prices, however wrong, reach the same optimum as a cold start.
+        #[test]
+        fn warm_start_reaches_the_cold_optimum((t, warm) in problem()) {
+            let cold = solve(&t, None).unwrap();
+            let hot = solve(&t, Some(&warm)).unwrap();
+            prop_assert_eq!(cold.cost, hot.cost);
+            for sol in [&cold, &hot] {
+                for o in 0..t.num_origins() {
+                    let placed: i64 = t.arcs(o).map(|a| sol.arc_flow[a]).sum();
+                    prop_assert_eq!(placed + sol.unplaced_flow[o], t.supply[o]);
+                }
+                for j in 0..t.num_sites() {
+                    prop_assert!(sol.load[j] <= t.capacity[j]);
+                    prop_assert!(sol.potential[j] <= 0);
+                }
+            }
+        }
     }
 }

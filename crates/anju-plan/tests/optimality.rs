@@ -140,6 +140,42 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Costs near the i64 limits: the solver either errs with `Overflow` or is exact.
+    #[test]
+    fn huge_costs_are_exact_or_an_overflow_error(
+        s in shape(6, 3, 60, false),
+        scale in prop::sample::select(vec![1i64 << 40, 1 << 55, 1 << 58, 1 << 60, i64::MAX / 64]),
+    ) {
+        let mut s = s;
+        for arc in &mut s.arcs {
+            arc.2 = arc.2.saturating_mul(scale);
+        }
+        for u in s.unplaced.iter_mut().flatten() {
+            *u = u.saturating_mul(scale);
+        }
+        let net = s.network();
+        let want = reference_cost(&net);
+        for got in [min_cost_flow(&net), min_cost_flow_general(&net)] {
+            match (&want, got) {
+                (_, Err(PlanError::Overflow(_))) => {}
+                (None, Err(PlanError::Infeasible)) => {}
+                (Some(c), Ok(sol)) => {
+                    prop_assert_eq!(i128::from(sol.cost), *c);
+                    assert_optimal(&net, &sol.flow);
+                }
+                (want, got) => panic!("reference {want:?}, solver {got:?}"),
+            }
+        }
+    }
+}
+
 /// Many origins over few sites with ties everywhere: co-located origins with equal costs.
 #[test]
 fn ties_everywhere() {

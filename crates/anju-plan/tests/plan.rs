@@ -194,15 +194,26 @@ fn costs_near_i64_limits_are_an_error_not_a_wrong_answer() {
     let origins = vec![grid_origin(1, 0.0, 0.0, 4, 2)];
     let sites = vec![grid_site(7, 1.0, 0.0, 10)];
     let mut table = CostTable::new();
-    table.insert(1, 7, i64::MAX / 2);
+    table.insert(1, 7, i64::MAX / 3);
     let opt = PlanOptions {
-        cost: Arc::new(table),
+        cost: Arc::new(table.clone()),
+        unplaced_cost: i64::MAX / 2,
         ..options()
     };
+    // Four people at i64::MAX / 3 each: the optimum itself does not fit.
     assert!(matches!(
         plan(&origins, &sites, &opt),
         Err(PlanError::Overflow(_))
     ));
+    // One person does fit, and the answer is exact.
+    table.insert(2, 7, i64::MAX / 3);
+    let one = vec![grid_origin(2, 0.0, 0.0, 1, 1)];
+    let opt = PlanOptions {
+        cost: Arc::new(table),
+        unplaced_cost: i64::MAX / 2,
+        ..options()
+    };
+    assert_eq!(plan(&one, &sites, &opt).unwrap().cost, i64::MAX / 3);
     let opt = PlanOptions {
         unplaced_cost: i64::MAX,
         priority_step: 1,

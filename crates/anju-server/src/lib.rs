@@ -81,7 +81,10 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 
 /// Adds `Server-Timing: app;dur=<ms>` to every response: the time spent in the server,
 /// which benchmarks read to separate server latency from the network's.
-async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn server_timing(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -303,7 +303,9 @@ impl Store {
             .fetch_optional(p)
             .await?)
         .ok_or(StoreError::NotFound)?;
-        let mut members = self.members_of(scope, &[row.id.clone()]).await?;
+        let mut members = self
+            .members_of(scope, std::slice::from_ref(&row.id))
+            .await?;
         let m = members.remove(&row.id).unwrap_or_default();
         household_view(scope, row, m)
     }

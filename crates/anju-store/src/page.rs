@@ -51,10 +51,7 @@ impl ListQuery {
         };
         let like = match self.q.as_deref().map(str::trim) {
             None | Some("") => String::new(),
-            Some(q) => format!(
-                "%{}%",
-                q.replace('\\', "").replace('%', "").replace('_', "")
-            ),
+            Some(q) => format!("%{}%", q.replace(['\\', '%', '_'], "")),
         };
         Ok(Parsed {
             lo: range.0,

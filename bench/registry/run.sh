@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# Registry benchmark (issue 2, "Foundation"): how fast `anju demo` starts, and how fast a
+# page of 50 households filtered by a district subtree is served from 1,000,000
+# households, on SQLite and on PostgreSQL side by side.
+#
+#   ./bench/registry/run.sh [--rebuild] [--skip-demo-start] [--sqlite-only] [--postgres-only]
+#   make bench-registry
+#
+# What it does:
+#   1. Locates the release binary ($ANJU_BIN, default target/release/anju; built with
+#      `cargo build --release -p anju-cli` if missing).
+#   2. Times the default demo (200,000 households) from process start to its
+#      "Anju is serving on" line, $ANJU_BENCH_DEMO_RUNS times (default 3) per backend,
+#      each on a fresh database.
+#   3. Builds a 1,000,000-household database per backend with `anju demo --no-serve`
+#      (timed), kept in bench/out/registry/ (SQLite file) or in the bench PostgreSQL
+#      (database anju_bench); reused on later runs unless --rebuild.
+#   4. Per backend: starts `anju serve`, warms up (wrk -c32 for $ANJU_BENCH_WARMUP),
+#      then runs wrk with bench/registry/households.lua (random district first pages and
+#      20 % next pages via cursors; see that file):
+#        wrk -t1 -c32 -d$ANJU_BENCH_DURATION --latency   (throughput, latency under load)
+#        wrk -t1 -c1  -d$ANJU_BENCH_DURATION --latency   (unloaded latency)
+#      and reads the server's peak RSS (VmHWM in /proc/PID/status) afterwards.
+#   5. Prints a summary table (also written to bench/out/registry/summary.txt) with the
+#      targets of issue 2 marked met / MISSED.
+#
+# PostgreSQL: unless ANJU_BENCH_PG_URL (an admin URL) is given, the bench starts its own
+# throwaway server with scripts/pg-start.sh on port $ANJU_BENCH_PG_PORT (default 55433,
+# data in /tmp/anju-bench-pg), so the test suite's server on 55432 (which test.sh stops
+# at exit) cannot disappear under a run. It is left running so the 1M database can be
+# reused; stop it with `ANJU_PG_DIR=/tmp/anju-bench-pg ./scripts/pg-stop.sh`.
+#
+# Environment: ANJU_BIN, ANJU_BENCH_OUT (bench/out/registry), ANJU_BENCH_HOUSEHOLDS
+# (1000000), ANJU_BENCH_SEED (2023), ANJU_BENCH_DEMO_RUNS (3), ANJU_BENCH_DURATION (20s),
+# ANJU_BENCH_WARMUP (5s), ANJU_BENCH_NEXT_FRACTION (0.2), ANJU_BENCH_PG_URL,
+# ANJU_BENCH_PG_PORT, ANJU_BENCH_PG_DIR.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+
+ANJU_BIN=${ANJU_BIN:-target/release/anju}
+OUT=${ANJU_BENCH_OUT:-bench/out/registry}
+BIG=${ANJU_BENCH_HOUSEHOLDS:-1000000}
+SEED=${ANJU_BENCH_SEED:-2023}
+DEMO_RUNS=${ANJU_BENCH_DEMO_RUNS:-3}
+DURATION=${ANJU_BENCH_DURATION:-20s}
+WARMUP=${ANJU_BENCH_WARMUP:-5s}
+NEXT_FRACTION=${ANJU_BENCH_NEXT_FRACTION:-0.2}
+PG_PORT=${ANJU_BENCH_PG_PORT:-55433}
+PG_DIR=${ANJU_BENCH_PG_DIR:-/tmp/anju-bench-pg}
+COUNTIES=data/chongqing/divisions/nbs2023_cq_counties.csv
+LUA=bench/registry/households.lua
+PG_BIG_DB=anju_bench
+PG_DEMO_DB=anju_bench_demo
+
+REBUILD=0
+SKIP_DEMO=0
+BACKENDS=(sqlite postgres)
+for arg in "$@"; do
+  case $arg in
+    --rebuild) REBUILD=1 ;;
+    --skip-demo-start) SKIP_DEMO=1 ;;
+    --sqlite-only) BACKENDS=(sqlite) ;;
+    --postgres-only) BACKENDS=(postgres) ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- processes started here are killed at exit, by their pid ---------------------------
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -f "$OUT/tmp/"*.fifo 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_pid() {
+  local pid=$1 p keep=()
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+# --- tools -------------------------------------------------------------------------------
+need_apt=()
+command -v wrk >/dev/null || need_apt+=(wrk)
+command -v curl >/dev/null || need_apt+=(curl)
+if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then command -v psql >/dev/null || need_apt+=(postgresql-client); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]} from Debian's packages"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+
+if [ ! -x "$ANJU_BIN" ]; then
+  [ "$ANJU_BIN" = target/release/anju ] || die "ANJU_BIN=$ANJU_BIN is not an executable"
+  log "building the release binary (cargo build --release -p anju-cli)"
+  cargo build --release -p anju-cli >&2
+fi
+BIN=$(cd "$(dirname "$ANJU_BIN")" && pwd)/$(basename "$ANJU_BIN")
+
+mkdir -p "$OUT/tmp"
+OUT=$(cd "$OUT" && pwd)
+SUMMARY="$OUT/summary.txt"
+: >"$OUT/load.txt"
+
+note_load() { # what else the machine is doing, before a measurement
+  {
+    echo "== $(date -Is) $1"
+    uptime
+    top -b -n1 -w 200 | sed -n '7,13p'
+  } >>"$OUT/load.txt" 2>/dev/null || true
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# --- PostgreSQL --------------------------------------------------------------------------
+PG_ADMIN=""
+pg_setup() {
+  if [ -n "${ANJU_BENCH_PG_URL:-}" ]; then
+    PG_ADMIN=$ANJU_BENCH_PG_URL
+  else
+    PG_ADMIN=$(ANJU_PG_DIR=$PG_DIR ANJU_PG_PORT=$PG_PORT ./scripts/pg-start.sh)
+  fi
+  psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c 'SELECT 1' >/dev/null || die "cannot reach $PG_ADMIN"
+  log "PostgreSQL: $PG_ADMIN ($(psql -X -At "$PG_ADMIN" -c 'SHOW server_version'))"
+}
+pg_url() { echo "${PG_ADMIN%/*}/$1"; }
+pg_recreate() {
+  psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" \
+    -c "CREATE DATABASE $1" >/dev/null
+}
+
+db_url() { # backend purpose(big|demo)
+  case $1:$2 in
+    sqlite:big) echo "sqlite:$OUT/anju-1m.sqlite" ;;
+    sqlite:demo) echo "sqlite:$OUT/tmp/demo-start.sqlite" ;;
+    postgres:big) pg_url "$PG_BIG_DB" ;;
+    postgres:demo) pg_url "$PG_DEMO_DB" ;;
+  esac
+}
+
+# --- waiting for "Anju is serving on http://ADDR/" --------------------------------------
+# Sets SERVE_ADDR. The server's stdout goes to a file that is polled.
+wait_serving() { # pid stdout-file timeout-s
+  local pid=$1 file=$2 deadline=$(($(date +%s) + $3)) line
+  while :; do
+    line=$(grep -m1 -o 'is serving on http://[^/]*/' "$file" 2>/dev/null || true)
+    if [ -n "$line" ]; then
+      SERVE_ADDR=${line#is serving on http://}
+      SERVE_ADDR=${SERVE_ADDR%/}
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || die "server (pid $pid) exited before serving; see $file"
+    [ "$(date +%s)" -lt "$deadline" ] || die "server (pid $pid) not serving after $3 s"
+    sleep 0.05
+  done
+}
+
+# --- 1. demo start time ------------------------------------------------------------------
+# Wall time from starting `anju demo` (default 200,000 households) to its serving line,
+# read from a FIFO so the end is taken the moment the line is written.
+DEMO_SECS=""
+time_demo_once() { # backend run
+  local b=$1 run=$2 db fifo fd pid t0 t1="" line
+  db=$(db_url "$b" demo)
+  if [ "$b" = postgres ]; then pg_recreate "$PG_DEMO_DB"; fi
+  # (the demo itself replaces a SQLite file)
+  fifo="$OUT/tmp/demo-$b.fifo"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  note_load "demo start $b run $run"
+  t0=$(date +%s%N)
+  "$BIN" demo --db "$db" --listen 127.0.0.1:0 >"$fifo" 2>"$OUT/demo-start-$b-$run.log" &
+  pid=$!
+  PIDS+=("$pid")
+  exec {fd}<"$fifo"
+  while IFS= read -r -u "$fd" line; do
+    if [[ $line == *"is serving on http://"* ]]; then
+      t1=$(date +%s%N)
+      SERVE_ADDR=${line#*is serving on http://}
+      SERVE_ADDR=${SERVE_ADDR%%/*}
+      break
+    fi
+  done
+  [ -n "$t1" ] || die "demo ($b) exited before serving; see $OUT/demo-start-$b-$run.log"
+  # It really serves households.
+  curl -fsS -o /dev/null "http://$SERVE_ADDR/api/v1/households?area=500101&limit=50" ||
+    die "demo ($b) serving line printed but /api/v1/households failed"
+  stop_pid "$pid"
+  exec {fd}<&-
+  rm -f "$fifo"
+  DEMO_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A R # results, keyed "backend.metric"
+
+demo_start() { # backend
+  local b=$1 runs=() i
+  for ((i = 1; i <= DEMO_RUNS; i++)); do
+    time_demo_once "$b" "$i"
+    log "demo start ($b) run $i: $DEMO_SECS s  (load $(loadavg))"
+    runs+=("$DEMO_SECS")
+  done
+  R[$b.demo_runs]=$(IFS=/; echo "${runs[*]}")
+  R[$b.demo_median]=$(printf '%s\n' "${runs[@]}" | median)
+  if [ "$b" = sqlite ]; then rm -f "$OUT/tmp/demo-start.sqlite"*; fi
+  if [ "$b" = postgres ]; then psql -X -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DEMO_DB WITH (FORCE)" >/dev/null; fi
+}
+
+# --- 2. the 1,000,000-household database ------------------------------------------------
+big_present() { # backend: a finished build of the right size is there
+  local b=$1 marker="$OUT/build-$1.txt"
+  [ -f "$marker" ] && grep -q "^households=$BIG$" "$marker" || return 1
+  case $b in
+    sqlite) [ -f "$OUT/anju-1m.sqlite" ] ;;
+    postgres)
+      [ "$(psql -X -At "$PG_ADMIN" -c "SELECT count(*) FROM pg_database WHERE datname = '$PG_BIG_DB'")" = 1 ] &&
+        [ "$(psql -X -At "$(pg_url "$PG_BIG_DB")" -c 'SELECT count(*) FROM households' 2>/dev/null)" = "$BIG" ]
+      ;;
+  esac
+}
+
+build_big() { # backend
+  local b=$1 marker="$OUT/build-$1.txt" db t0 t1 secs
+  db=$(db_url "$b" big)
+  if [ "$REBUILD" = 0 ] && big_present "$b"; then
+    log "reusing the $BIG-household $b database ($(grep '^seconds=' "$marker"), built $(grep '^date=' "$marker" | cut -d= -f2))"
+  else
+    rm -f "$marker"
+    if [ "$b" = postgres ]; then pg_recreate "$PG_BIG_DB"; fi
+    log "building $BIG households on $b (anju demo --no-serve)…"
+    note_load "build $b"
+    local load_before
+    load_before=$(loadavg)
+    t0=$(date +%s%N)
+    "$BIN" demo --households "$BIG" --seed "$SEED" --db "$db" --no-serve 2>"$OUT/build-$b.log" ||
+      die "building the $b database failed; see $OUT/build-$b.log"
+    t1=$(date +%s%N)
+    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+    printf 'households=%s\nseed=%s\nseconds=%s\ndate=%s\nload_before=%s\nload_after=%s\n' \
+      "$BIG" "$SEED" "$secs" "$(date -Is)" "$load_before" "$(loadavg)" >"$marker"
+    log "built in $secs s"
+  fi
+  R[$b.build_s]=$(grep '^seconds=' "$marker" | cut -d= -f2)
+  case $b in
+    sqlite)
+      local bytes=0 f
+      for f in "$OUT/anju-1m.sqlite" "$OUT/anju-1m.sqlite-wal"; do
+        [ -f "$f" ] && bytes=$((bytes + $(stat -c %s "$f")))
+      done
+      R[$b.db_mb]=$((bytes / 1024 / 1024))
+      ;;
+    postgres)
+      R[$b.db_mb]=$(($(psql -X -At "$(pg_url "$PG_BIG_DB")" -c 'SELECT pg_database_size(current_database())') / 1024 / 1024))
+      ;;
+  esac
+}
+
+# --- 3. serving pages --------------------------------------------------------------------
+run_wrk() { # backend url conns duration label
+  local b=$1 url=$2 c=$3 d=$4 label=$5 out="$OUT/wrk-$1-$5.txt" kv k v
+  note_load "wrk $b $label"
+  R[$b.$label.load]=$(loadavg)
+  wrk -t1 -c"$c" -d"$d" --latency -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$out" 2>&1 ||
+    die "wrk failed; see $out"
+  kv=$(grep '^BENCH ' "$out" | tail -1) || die "no BENCH line in $out"
+  for kv in ${kv#BENCH }; do
+    k=${kv%%=*}
+    v=${kv#*=}
+    R[$b.$label.$k]=$v
+  done
+  log "$b $label: $(grep -A1 'in-server latency' "$out" | tail -1 | sed 's/^ *//'); ${R[$b.$label.rps]} req/s; wrk p50 ${R[$b.$label.wrk_p50_ms]} ms p99 ${R[$b.$label.wrk_p99_ms]} ms"
+}
+
+bench_backend() { # backend
+  local b=$1 db pid url
+  db=$(db_url "$b" big)
+  "$BIN" serve --db "$db" --listen 127.0.0.1:0 >"$OUT/serve-$b.out" 2>"$OUT/serve-$b.log" &
+  pid=$!
+  PIDS+=("$pid")
+  wait_serving "$pid" "$OUT/serve-$b.out" 120
+  url="http://$SERVE_ADDR"
+  log "$b: serving on $url (pid $pid)"
+  local body
+  body=$(curl -fsS "$url/api/v1/households?area=500101&limit=50") || die "$b: households request failed"
+  [ "$(jq '.items | length' <<<"$body")" = 50 ] || die "$b: a first page of 500101 does not hold 50 households"
+  R[$b.rss_start_mb]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  log "$b: warming up ($WARMUP, -c32)"
+  wrk -t1 -c32 -d"$WARMUP" -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$OUT/wrk-$b-warmup.txt" 2>&1
+  run_wrk "$b" "$url" 32 "$DURATION" c32
+  run_wrk "$b" "$url" 1 "$DURATION" c1
+  R[$b.rss_peak_mb]=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  R[$b.rss_end_mb]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  log "$b: peak RSS ${R[$b.rss_peak_mb]} MB"
+  stop_pid "$pid"
+}
+
+# --- run ---------------------------------------------------------------------------------
+log "anju binary: $BIN"
+log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"); load $(loadavg)"
+note_load "start"
+START_LOAD=$(loadavg)
+if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then pg_setup; fi
+
+for b in "${BACKENDS[@]}"; do
+  if [ "$SKIP_DEMO" = 0 ]; then demo_start "$b"; fi
+done
+for b in "${BACKENDS[@]}"; do build_big "$b"; done
+for b in "${BACKENDS[@]}"; do bench_backend "$b"; done
+
+# --- summary -----------------------------------------------------------------------------
+get() { echo "${R[$1]:--}"; }
+verdict() { # value op limit -> met / MISSED
+  awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+    if (v == "-" || v == "") { print "-"; exit }
+    ok = (op == "<") ? (v + 0 < l + 0) : (v + 0 >= l + 0)
+    print ok ? "met" : "MISSED" }'
+}
+{
+  echo "Registry benchmark, $(date -Is); $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "binary: $BIN; $BIG households (seed $SEED); wrk -t1, $DURATION per run after a $WARMUP warm-up; next-page fraction $NEXT_FRACTION"
+  echo "load average at start: $START_LOAD (other processes: $OUT/load.txt)"
+  echo
+  cols=("${BACKENDS[@]}")
+  hdr() { printf '%-40s' "$1"; for b in "${cols[@]}"; do printf ' %24s' "$b"; done; echo; }
+  row() { # label key [suffix]
+    printf '%-40s' "$1"
+    for b in "${cols[@]}"; do printf ' %24s' "$(get "$b.$2")$3"; done
+    echo
+  }
+  hdr "metric"
+  if [ "$SKIP_DEMO" = 0 ]; then
+    row "demo start, 200k, median (s)" demo_median
+    row "demo start, all runs (s)" demo_runs
+  fi
+  row "build 1M households (s)" build_s
+  row "database size (MiB)" db_mb
+  row "c1: in-server p50 (ms)" c1.in_p50_ms
+  row "c1: in-server p99 (ms)" c1.in_p99_ms
+  row "c1: wrk p50 (ms)" c1.wrk_p50_ms
+  row "c1: wrk p99 (ms)" c1.wrk_p99_ms
+  row "c1: requests/s" c1.rps
+  row "c32: in-server p50 (ms)" c32.in_p50_ms
+  row "c32: in-server p90 (ms)" c32.in_p90_ms
+  row "c32: in-server p99 (ms)" c32.in_p99_ms
+  row "c32: in-server max (ms)" c32.in_max_ms
+  row "c32: wrk p50 (ms)" c32.wrk_p50_ms
+  row "c32: wrk p99 (ms)" c32.wrk_p99_ms
+  row "c32: requests/s" c32.rps
+  row "c32: statuses" c32.statuses
+  row "c32: socket errors (read/timeout)" c32.err_read
+  row "server RSS after start (MiB)" rss_start_mb
+  row "server peak RSS, VmHWM (MiB)" rss_peak_mb
+  row "load average before c32 run" c32.load
+  echo
+  echo "targets (issue 2):"
+  for b in "${cols[@]}"; do
+    line="  $b:"
+    if [ "$SKIP_DEMO" = 0 ]; then line+=" demo<30s $(verdict "$(get "$b.demo_median")" '<' 30);"; fi
+    line+=" c32 p50<2ms $(verdict "$(get "$b.c32.in_p50_ms")" '<' 2);"
+    line+=" c32 p99<10ms $(verdict "$(get "$b.c32.in_p99_ms")" '<' 10);"
+    line+=" c1 p50<2ms $(verdict "$(get "$b.c1.in_p50_ms")" '<' 2);"
+    line+=" c1 p99<10ms $(verdict "$(get "$b.c1.in_p99_ms")" '<' 10);"
+    line+=" >=5000 req/s $(verdict "$(get "$b.c32.rps")" '>=' 5000);"
+    line+=" RSS<200MB $(verdict "$(get "$b.rss_peak_mb")" '<' 200)"
+    echo "$line"
+  done
+} | tee "$SUMMARY"
+log "summary written to $SUMMARY; wrk outputs in $OUT/wrk-*.txt"
