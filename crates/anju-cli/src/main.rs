@@ -6,9 +6,9 @@ mod population;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anju_core::{AreaCode, Clock};
+use anju_core::{AreaCode, Clock, Role, Scope};
 use anju_server::AppState;
-use anju_store::{BoundarySeed, Store};
+use anju_store::{BoundarySeed, ListQuery, NewUser, Store};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
@@ -58,6 +58,70 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage user accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+    /// Check the tamper-evident records.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        name: String,
+        /// admin, city, district, town, village or viewer.
+        #[arg(long)]
+        role: String,
+        /// The area the user is bound to; its level must match the role.
+        #[arg(long)]
+        area: String,
+        /// Link to an officer record.
+        #[arg(long)]
+        officer: Option<uuid::Uuid>,
+    },
+    /// List users.
+    List {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+    },
+    /// Disable a user and end their sessions.
+    Disable {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionsCommand {
+    /// Revoke every session of a user.
+    Revoke {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit chain; exit non-zero on the first broken link.
+    Verify {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -112,13 +176,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             no_serve,
         } => {
-            let store = demo::build(&db, households, seed).await?;
+            let (store, accounts) = demo::build(&db, households, seed).await?;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "Demo accounts (username / password — role, area):");
+            for a in &accounts {
+                let _ = writeln!(
+                    out,
+                    "  {:<11} {:<22} {:<8} {} {}",
+                    a.username,
+                    a.password,
+                    a.role.as_str(),
+                    a.area,
+                    a.area_name
+                );
+            }
             if no_serve {
                 return Ok(());
             }
             serve(store, &listen).await
         }
         Command::Areas { command } => areas(command).await,
+        Command::Users { command } => users(command).await,
+        Command::Sessions {
+            command: SessionsCommand::Revoke { db, name },
+        } => {
+            let store = open(&db).await?;
+            let all = Scope::everything();
+            let user = store
+                .user_by_name(&all, &name)
+                .await
+                .with_context(|| format!("no user {name:?}"))?;
+            let n = store.revoke_user_sessions(&all, user.id).await?;
+            println!("revoked {n} session(s) of {name}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = open(&db).await?;
+            let report = store.verify_audit().await?;
+            match report.first_break {
+                None => {
+                    println!("audit trail: {} rows, chain intact", report.rows);
+                    Ok(())
+                }
+                Some(b) => bail!("audit trail: broken at row {}: {}", b.seq, b.problem),
+            }
+        }
         Command::Openapi => {
             let store = Store::open("sqlite::memory:", Clock::System).await?;
             let doc = anju_server::openapi(AppState::new(store));
@@ -172,7 +276,7 @@ async fn areas(command: AreasCommand) -> anyhow::Result<()> {
                 .map(|(code, geojson)| BoundarySeed { code, geojson })
                 .collect();
             let n = store
-                .set_boundaries(&seeds, &file.display().to_string())
+                .set_boundaries(&Scope::everything(), &seeds, &file.display().to_string())
                 .await?;
             println!("replaced {n} boundaries from {}", file.display());
         }
@@ -190,8 +294,81 @@ async fn areas(command: AreasCommand) -> anyhow::Result<()> {
                 bail!("a code cannot succeed itself");
             }
             let store = open(&db).await?;
-            store.retire_area(old, succ).await?;
+            store.retire_area(&Scope::everything(), old, succ).await?;
             println!("retired {old}");
+        }
+    }
+    Ok(())
+}
+
+async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    let all = Scope::everything();
+    match command {
+        UsersCommand::Add {
+            db,
+            name,
+            role,
+            area,
+            officer,
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            let area = AreaCode::parse(&area).with_context(|| format!("area {area:?}"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            anju_core::access::check_password(&name, &password)?;
+            let hash = anju_server::auth::hash_password_blocking(&password)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open(&db).await?;
+            let u = store
+                .create_user(
+                    &all,
+                    &NewUser {
+                        username: name,
+                        password_hash: hash,
+                        role,
+                        area,
+                        officer_id: officer,
+                    },
+                )
+                .await?;
+            println!("added {} ({}, {})", u.username, u.role.as_str(), u.area);
+        }
+        UsersCommand::List { db } => {
+            let store = open(&db).await?;
+            let mut q = ListQuery {
+                limit: Some(500),
+                include_archived: true,
+                ..Default::default()
+            };
+            println!("{:<24} {:<9} {:<13} status", "username", "role", "area");
+            loop {
+                let page = store.list_users(&all, &q).await?;
+                for u in &page.items {
+                    println!(
+                        "{:<24} {:<9} {:<13} {}",
+                        u.username,
+                        u.role.as_str(),
+                        u.area,
+                        if u.disabled { "disabled" } else { "active" }
+                    );
+                }
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        UsersCommand::Disable { db, name } => {
+            let store = open(&db).await?;
+            let user = store
+                .user_by_name(&all, &name)
+                .await
+                .with_context(|| format!("no user {name:?}"))?;
+            store.set_user_disabled(&all, user.id, true).await?;
+            println!("disabled {name} and ended their sessions");
         }
     }
     Ok(())

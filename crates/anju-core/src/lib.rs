@@ -2,6 +2,7 @@
 //!
 //! Nothing here performs I/O or awaits; the store and the server call into it.
 
+pub mod access;
 pub mod area;
 pub mod clock;
 pub mod error;
@@ -12,7 +13,8 @@ pub mod phone;
 pub mod scope;
 pub mod view;
 
+pub use access::{Permission, Role};
 pub use area::{AreaCode, AreaLevel, GeoPoint};
 pub use clock::Clock;
 pub use error::{FieldError, ValidationError};
-pub use scope::Scope;
+pub use scope::{Actor, Forbidden, Scope};

@@ -100,8 +100,11 @@ fn main() -> Res<()> {
             let second = anju_plan::replan(&first, &origins, &sites, &options)?;
             let replan_s = start.elapsed().as_secs_f64();
             println!(
-                "plan_s={plan_s:.3} plan_solve_s={:.3} plan_gap={} plan_bound={} plan_unplaced={} closed_site={closed} closed_load={load} \
+                "plan_s={plan_s:.3} plan_build_s={:.3} plan_round_s={:.3} plan_retries={} plan_solve_s={:.3} plan_gap={} plan_bound={} plan_unplaced={} closed_site={closed} closed_load={load} \
                  replan_s={replan_s:.3} replan_solve_s={:.4} replan_build_s={:.3} moved_households={} moved_people={} replan_gap={} replan_unplaced={} searches={} sites_built={} peak_kib={}",
+                first.stats.build_time.as_secs_f64(),
+                first.stats.round_time.as_secs_f64(),
+                first.stats.retries,
                 first.stats.solve_time.as_secs_f64(),
                 first.gap,
                 first.flow_bound,

@@ -146,13 +146,8 @@ impl Network {
 /// intermediate or the total cost leaves `i64`, [`PlanError::InvalidInput`] for arcs
 /// with a bad endpoint or a negative capacity.
 pub fn min_cost_flow(net: &Network) -> Result<FlowSolution, PlanError> {
-    let t0 = std::time::Instant::now();
     net.validate()?;
-    let shape = TransportShape::detect(net);
-    if std::env::var_os("ANJU_TRACE").is_some() {
-        eprintln!("TRACE detect={:?}", t0.elapsed());
-    }
-    match shape {
+    match TransportShape::detect(net) {
         Some(shape) => shape.solve(net),
         None => general(net),
     }
@@ -188,9 +183,9 @@ impl TransportShape {
         // Zero-supply nodes are sites; each gets a dense index.
         let mut site_index = vec![u32::MAX; n];
         let mut sites = 0u32;
-        for v in 0..n {
+        for (v, index) in site_index.iter_mut().enumerate() {
             if net.supply[v] == 0 && v != sink {
-                site_index[v] = sites;
+                *index = sites;
                 sites += 1;
             }
         }
@@ -323,10 +318,10 @@ fn general(net: &Network) -> Result<FlowSolution, PlanError> {
     }
     let mut flow = vec![0i64; arcs];
     let mut excess: Vec<i64> = net.supply.clone();
-    for a in 0..arcs {
+    for (a, f) in flow.iter_mut().enumerate() {
         let (t, h, cap, cost) = net.arc(a);
         if cost < 0 && cap > 0 {
-            flow[a] = cap;
+            *f = cap;
             excess[t] = excess[t]
                 .checked_sub(cap)
                 .ok_or(PlanError::Overflow("saturating negative arcs"))?;
@@ -338,7 +333,7 @@ fn general(net: &Network) -> Result<FlowSolution, PlanError> {
     let residual = |flow: &[i64], e: usize| -> (usize, usize, i64, i64) {
         let a = e / 2;
         let (t, h, cap, cost) = net.arc(a);
-        if e % 2 == 0 {
+        if e.is_multiple_of(2) {
             (t, h, cap - flow[a], cost)
         } else {
             // Negating i64::MIN is the only way this can fail.
@@ -423,7 +418,7 @@ fn general(net: &Network) -> Result<FlowSolution, PlanError> {
             let e = pred[v];
             let a = e / 2;
             let (from, _, _, _) = residual(&flow, e);
-            if e % 2 == 0 {
+            if e.is_multiple_of(2) {
                 flow[a] += delta;
             } else {
                 flow[a] -= delta;

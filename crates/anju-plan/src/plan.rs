@@ -8,7 +8,7 @@ use crate::PlanError;
 use crate::cost::{CostSource, Distance};
 use crate::flow::Network;
 use crate::geo::{Point, SiteIndex, haversine_m};
-use crate::transport::{self, SolveStats, Transport, TransportFlow};
+use crate::transport::{self, SolveStats, Transport, TransportFlow, UNPLACED, Warm};
 
 /// A place people must leave: `people` persons in households of `household_size` (the
 /// last household takes the remainder).
@@ -158,6 +158,12 @@ pub struct Plan {
     pub stats: PlanStats,
     /// Site prices of the optimal flow, by site id: the warm start of a re-plan.
     prices: Vec<(u64, i64)>,
+    /// Origins that needed more than `k` candidate sites, by id, with the number used:
+    /// a re-plan starts from these instead of retrying again.
+    widened: Vec<(u64, usize)>,
+    /// The optimal flow by origin id: `(origin, site or None for unplaced, people)`. A
+    /// re-plan starts from it, so every load and price it inherits is already balanced.
+    positions: Vec<(u64, Option<u64>, i64)>,
 }
 
 impl Plan {
@@ -210,34 +216,41 @@ pub fn replan(
         .enumerate()
         .map(|(i, s)| (s.id, i as u32))
         .collect();
-    let mut before: HashMap<u64, Vec<(Option<u64>, u32, u32)>> = HashMap::new();
-    for a in &previous.assignments {
-        before
-            .entry(a.origin)
-            .or_default()
-            .push((Some(a.site), a.households, a.people));
-    }
-    for u in &previous.unplaced {
-        before
-            .entry(u.origin)
-            .or_default()
-            .push((None, u.households, u.people));
+    let mut before: HashMap<u64, Vec<(Option<u64>, i64)>> = HashMap::new();
+    for &(origin, site, people) in &previous.positions {
+        before.entry(origin).or_default().push((site, people));
     }
     let mut units = Vec::new();
     for (i, o) in origins.iter().enumerate() {
         if o.people == 0 {
             continue;
         }
-        let groups = before
+        let same = before
             .get(&o.id)
-            .and_then(|g| Unit::from_previous(i, o, g, &site_index));
-        match groups {
-            Some(g) => units.extend(g),
+            .filter(|g| g.iter().map(|&(_, p)| p).sum::<i64>() == i64::from(o.people));
+        match same {
+            Some(g) => units.extend(g.iter().map(|&(site, people)| {
+                let at = site.and_then(|id| site_index.get(&id).copied());
+                Unit {
+                    origin: i as u32,
+                    people,
+                    prev: at.filter(|&j| sites[j as usize].open),
+                    was_unplaced: site.is_none(),
+                }
+            })),
             None => units.push(Unit::whole(i, o)),
         }
     }
     let warm: HashMap<u64, i64> = previous.prices.iter().copied().collect();
-    Planner::new(origins, sites, options, units).run(Some(&warm))
+    let mut planner = Planner::new(origins, sites, options, units);
+    let widened: HashMap<u64, usize> = previous.widened.iter().copied().collect();
+    for (i, o) in origins.iter().enumerate() {
+        if let Some(&k) = widened.get(&o.id) {
+            planner.k[i] = planner.k[i].max(k.min(options.max_k));
+        }
+    }
+    planner.previous = Some(&previous.assignments);
+    planner.run(Some(&warm))
 }
 
 /// Builds the network that [`plan`] solves first (before any retry with more sites):
@@ -302,72 +315,58 @@ fn validate(origins: &[Origin], sites: &[Site], options: &PlanOptions) -> Result
     Ok(())
 }
 
-/// Households of one origin that share a previous site (or all of them, when planning
-/// afresh). The flow moves units; rounding splits them back into households.
+/// People of one origin that share a previous place in the flow (or all of them, when
+/// planning afresh). The flow moves units; rounding turns each origin's flow back into
+/// whole households.
 #[derive(Debug, Clone)]
 struct Unit {
     origin: u32,
-    /// Households of the origin's full size.
-    full: u32,
-    /// Size of the one smaller household, 0 if none.
-    rem: u32,
-    /// Site the households were at before, by id (for counting moves).
-    prev_id: Option<u64>,
-    /// Its index, when it still exists (for the move penalty).
+    people: i64,
+    /// Open site the people were at before (they pay the move penalty elsewhere).
     prev: Option<u32>,
+    /// They were unplaced before.
+    was_unplaced: bool,
 }
 
 impl Unit {
     fn whole(i: usize, o: &Origin) -> Unit {
         Unit {
             origin: i as u32,
-            full: o.people / o.household_size,
-            rem: o.people % o.household_size,
-            prev_id: None,
+            people: i64::from(o.people),
             prev: None,
+            was_unplaced: false,
         }
     }
+}
 
-    fn from_previous(
-        i: usize,
-        o: &Origin,
-        groups: &[(Option<u64>, u32, u32)],
-        site_index: &HashMap<u64, u32>,
-    ) -> Option<Vec<Unit>> {
-        let h = o.household_size;
-        let people: u64 = groups.iter().map(|g| u64::from(g.2)).sum();
-        let households: u64 = groups.iter().map(|g| u64::from(g.1)).sum();
-        if people != u64::from(o.people) || households != u64::from(o.households()) {
-            return None;
-        }
-        let mut units = Vec::with_capacity(groups.len());
-        for &(site, hh, p) in groups {
-            if hh == 0 {
-                return None;
+/// Whether applying `steps` keeps every site within capacity and every group
+/// non-negative (the search does not track sites it passes twice).
+fn repair_fits(t: &Transport, used: &[i64], groups: &[Group], steps: &[Step], size: u32) -> bool {
+    let mut delta: HashMap<usize, i64> = HashMap::new();
+    let mut taken: HashMap<usize, u32> = HashMap::new();
+    for step in steps {
+        let moving = if step.from == START {
+            size
+        } else {
+            let g = &groups[step.from];
+            let n = taken.entry(step.from).or_default();
+            *n += 1;
+            if *n > g.count {
+                return false;
             }
-            let (full, rem) = if u64::from(p) == u64::from(hh) * u64::from(h) {
-                (hh, 0)
-            } else {
-                let rem = p.checked_sub((hh - 1).checked_mul(h)?)?;
-                if rem == 0 || rem >= h {
-                    return None;
-                }
-                (hh - 1, rem)
-            };
-            units.push(Unit {
-                origin: i as u32,
-                full,
-                rem,
-                prev_id: site,
-                prev: site.and_then(|s| site_index.get(&s).copied()),
-            });
-        }
-        Some(units)
+            *delta.entry(t.arc_site(g.arc)).or_default() -= i64::from(g.size);
+            g.size
+        };
+        *delta.entry(step.site).or_default() += i64::from(moving);
     }
+    delta.iter().all(|(&j, &d)| used[j] + d <= t.capacity(j))
+}
 
-    fn people(&self, h: u32) -> i64 {
-        i64::from(self.full) * i64::from(h) + i64::from(self.rem)
-    }
+/// The unit among `first..end` that owns arc `a`.
+fn unit_of(t: &Transport, first: usize, end: usize, a: usize) -> usize {
+    (first..end)
+        .find(|&ui| t.arcs(ui).contains(&a))
+        .unwrap_or(first)
 }
 
 /// Households of one size, of one unit, on one arc.
@@ -390,14 +389,32 @@ impl Group {
     }
 }
 
-/// Most households scanned per site when looking for one to make room; bounds the
-/// repair's cost on sites holding thousands.
-const REPAIR_SCAN: usize = 2_048;
+/// Most households scanned per site when looking for one to make room, and most
+/// search states per household: bound the repair's cost on sites holding thousands.
+const REPAIR_SCAN: usize = 256;
+const REPAIR_STATES: usize = 100;
+const REPAIR_DEPTH: usize = 8;
 
-/// The cheapest way to place one household of `size` of unit `ui`: on one of its arcs
-/// with room, or on one where moving a single other household elsewhere makes room.
-/// Returns the added cost and `(arc, Some((group moved, its new arc)))`.
-#[allow(clippy::type_complexity)]
+/// One step of a repair: a household put on `arc`, moving out of group `from` (or, for
+/// the first step, the household being placed).
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    site: usize,
+    /// Places still missing at `site` after this step.
+    need: i64,
+    cost: i128,
+    parent: usize,
+    from: usize,
+    arc: usize,
+}
+
+const START: usize = usize::MAX;
+
+/// The cheapest chain found for placing one household of `size` of unit `ui`: onto one
+/// of its arcs, where each site short of room sends one of its households of at least
+/// the missing size on to another of that household's sites, until a site has room.
+/// A best-first search over (site, places missing), bounded by [`REPAIR_STATES`].
+/// Returns the added cost and the steps, household being placed first.
 fn best_repair(
     t: &Transport,
     used: &[i64],
@@ -405,18 +422,63 @@ fn best_repair(
     at_site: &[Vec<u32>],
     ui: usize,
     size: u32,
-) -> Option<(i128, (usize, Option<(usize, usize)>))> {
+) -> Option<(i128, Vec<Step>)> {
     let free = |j: usize| t.capacity(j) - used[j];
-    let mut best: Option<(i128, (usize, Option<(usize, usize)>))> = None;
+    let mut arena: Vec<Step> = Vec::new();
+    let mut queue: std::collections::BinaryHeap<std::cmp::Reverse<(i128, usize)>> =
+        std::collections::BinaryHeap::new();
+    let mut seen: HashMap<(usize, i64), i128> = HashMap::new();
+    let mut best: Option<(i128, usize)> = None;
+    let mut offer = |step: Step,
+                     arena: &mut Vec<Step>,
+                     queue: &mut std::collections::BinaryHeap<std::cmp::Reverse<(i128, usize)>>,
+                     best: &mut Option<(i128, usize)>| {
+        if best.is_some_and(|(b, _)| step.cost >= b) {
+            return;
+        }
+        if step.need <= 0 {
+            arena.push(step);
+            *best = Some((step.cost, arena.len() - 1));
+            return;
+        }
+        if seen
+            .get(&(step.site, step.need))
+            .is_some_and(|&c| c <= step.cost)
+        {
+            return;
+        }
+        seen.insert((step.site, step.need), step.cost);
+        arena.push(step);
+        queue.push(std::cmp::Reverse((step.cost, arena.len() - 1)));
+    };
     for a in t.arcs(ui) {
         let j = t.arc_site(a);
-        let here = i128::from(size) * i128::from(t.arc_cost(a));
-        if best.is_some_and(|(b, _)| here >= b) {
-            continue;
+        let step = Step {
+            site: j,
+            need: i64::from(size) - free(j),
+            cost: i128::from(size) * i128::from(t.arc_cost(a)),
+            parent: START,
+            from: START,
+            arc: a,
+        };
+        offer(step, &mut arena, &mut queue, &mut best);
+    }
+    let mut pops = 0;
+    while let Some(std::cmp::Reverse((c, at))) = queue.pop() {
+        if best.is_some_and(|(b, _)| c >= b) || pops == REPAIR_STATES {
+            break;
         }
-        let need = i64::from(size) - free(j);
-        if need <= 0 {
-            best = Some((here, (a, None)));
+        pops += 1;
+        let Step { site: j, need, .. } = arena[at];
+        // Chains are simple paths of bounded length: a site passed twice could be
+        // over-committed, and costs after rounding can make cycles look profitable.
+        let mut path = Vec::new();
+        let mut up = at;
+        while up != START {
+            path.push(arena[up].site);
+            up = arena[up].parent;
+        }
+        if path.len() >= REPAIR_DEPTH {
             continue;
         }
         for &g in at_site[j].iter().rev().take(REPAIR_SCAN) {
@@ -426,18 +488,30 @@ fn best_repair(
             }
             for a2 in t.arcs(other.unit as usize) {
                 let j2 = t.arc_site(a2);
-                if j2 == j || free(j2) < i64::from(other.size) {
+                if path.contains(&j2) {
                     continue;
                 }
                 let shift = i128::from(t.arc_cost(a2)) - i128::from(t.arc_cost(other.arc));
-                let c = here + i128::from(other.size) * shift;
-                if best.is_none_or(|(b, _)| c < b) {
-                    best = Some((c, (a, Some((g as usize, a2)))));
-                }
+                let step = Step {
+                    site: j2,
+                    need: i64::from(other.size) - free(j2),
+                    cost: c + i128::from(other.size) * shift,
+                    parent: at,
+                    from: g as usize,
+                    arc: a2,
+                };
+                offer(step, &mut arena, &mut queue, &mut best);
             }
         }
     }
-    best
+    let (cost, mut at) = best?;
+    let mut steps = Vec::new();
+    while at != START {
+        steps.push(arena[at]);
+        at = arena[at].parent;
+    }
+    steps.reverse();
+    Some((cost, steps))
 }
 
 struct Planner<'a> {
@@ -451,6 +525,8 @@ struct Planner<'a> {
     k: Vec<usize>,
     truncated: Vec<bool>,
     stats: PlanStats,
+    /// The previous plan's assignments, when re-planning (for counting moves).
+    previous: Option<&'a [Assignment]>,
 }
 
 impl<'a> Planner<'a> {
@@ -471,6 +547,7 @@ impl<'a> Planner<'a> {
             k: vec![options.k.min(options.max_k); origins.len()],
             truncated: vec![false; origins.len()],
             stats: PlanStats::default(),
+            previous: None,
         }
     }
 
@@ -537,10 +614,9 @@ impl<'a> Planner<'a> {
             if let Some(p) = u.prev.filter(|_| !has_prev) {
                 let site = &self.sites[p as usize];
                 let d = haversine_m(o.point, site.point);
-                if site.open && o.max_distance_m.is_none_or(|m| d <= m) {
-                    if let Some(c) = self.options.cost.cost(o, site, d) {
-                        arcs.push((p, c));
-                    }
+                let reach = site.open && o.max_distance_m.is_none_or(|m| d <= m);
+                if let Some(c) = self.options.cost.cost(o, site, d).filter(|_| reach) {
+                    arcs.push((p, c));
                 }
             }
             travel.extend(arcs.iter().map(|&(_, c)| c));
@@ -554,11 +630,7 @@ impl<'a> Planner<'a> {
                 };
                 priced.push((j, c));
             }
-            t.add_origin(
-                u.people(o.household_size),
-                Some(self.unplaced_cost(o)?),
-                priced,
-            );
+            t.add_origin(u.people, Some(self.unplaced_cost(o)?), priced);
         }
         Ok((t, travel))
     }
@@ -567,11 +639,25 @@ impl<'a> Planner<'a> {
         let start = Instant::now();
         self.find_candidates(None);
         self.stats.build_time += start.elapsed();
-        let mut potential: Option<Vec<i64>> = warm.map(|w| {
-            self.sites
-                .iter()
-                .map(|s| w.get(&s.id).copied().unwrap_or(0))
-                .collect()
+        let mut warm: Option<Warm> = warm.map(|w| {
+            let mut warm = Warm {
+                potential: self
+                    .sites
+                    .iter()
+                    .map(|s| w.get(&s.id).copied().unwrap_or(0))
+                    .collect(),
+                ..Warm::default()
+            };
+            // Each unit starts where it was.
+            for u in &self.units {
+                let at = match (u.prev, u.was_unplaced) {
+                    (Some(j), _) => Some(j),
+                    (None, true) => Some(UNPLACED),
+                    (None, false) => None,
+                };
+                warm.push_origin(at.map(|s| (s, u.people)));
+            }
+            warm
         });
         let open = self.index.len();
         loop {
@@ -579,7 +665,7 @@ impl<'a> Planner<'a> {
             let (t, travel) = self.transport()?;
             self.stats.build_time += start.elapsed();
             let start = Instant::now();
-            let flow = transport::solve(&t, potential.as_deref())?;
+            let flow = transport::solve(&t, warm.as_ref())?;
             self.stats.solve_time += start.elapsed();
             let s = &mut self.stats.solver;
             s.searches += flow.stats.searches;
@@ -607,14 +693,83 @@ impl<'a> Planner<'a> {
             self.stats.retries += 1;
             for &i in &retry {
                 self.k[i] = self.k[i]
-                    .saturating_mul(2)
+                    .saturating_mul(4)
                     .min(open)
                     .min(self.options.max_k);
             }
             let start = Instant::now();
             self.find_candidates(Some(&retry));
             self.stats.build_time += start.elapsed();
-            potential = Some(flow.potential);
+            // Everyone starts where this solve put them; only the retried move.
+            let mut next = Warm {
+                potential: flow.potential.clone(),
+                ..Warm::default()
+            };
+            for ui in 0..self.units.len() {
+                let unplaced = flow.unplaced_flow[ui];
+                next.push_origin(
+                    t.arcs(ui)
+                        .filter(|&a| flow.arc_flow[a] > 0)
+                        .map(|a| (t.arc_site(a) as u32, flow.arc_flow[a]))
+                        .chain((unplaced > 0).then_some((UNPLACED, unplaced))),
+                );
+            }
+            warm = Some(next);
+        }
+    }
+
+    /// The cheapest open site with room for a household of `size` of unit `ui` among
+    /// ever more of its origin's nearest sites (within its reach), with its travel cost
+    /// and its cost including any move penalty.
+    fn far_site(
+        &self,
+        ui: usize,
+        size: u32,
+        used: &[i64],
+    ) -> Result<Option<(usize, i64, i64)>, PlanError> {
+        let u = &self.units[ui];
+        let o = &self.origins[u.origin as usize];
+        let mut k = self.k[u.origin as usize].max(self.options.k);
+        let open = self.index.len();
+        let mut near = Vec::new();
+        loop {
+            k = k
+                .saturating_mul(4)
+                .min(open)
+                .min(self.options.max_k.max(self.options.k));
+            let more = self.index.nearest(o.point, k, o.max_distance_m, &mut near);
+            let mut best: Option<(i64, usize, i64)> = None;
+            for &(j, d) in &near {
+                let j = j as usize;
+                if self.sites[j].capacity as i64 - used[j] < i64::from(size) {
+                    continue;
+                }
+                let Some(c) = self.options.cost.cost(o, &self.sites[j], d) else {
+                    continue;
+                };
+                let priced = if u.prev.is_some_and(|p| p as usize != j) {
+                    let h = i64::from(o.household_size);
+                    c.checked_add(
+                        self.options
+                            .move_penalty
+                            .checked_add(h - 1)
+                            .ok_or(PlanError::Overflow("spreading the move penalty"))?
+                            / h,
+                    )
+                    .ok_or(PlanError::Overflow("adding the move penalty"))?
+                } else {
+                    c
+                };
+                if best.is_none_or(|(b, _, _)| priced < b) {
+                    best = Some((priced, j, c));
+                }
+            }
+            if let Some((priced, j, c)) = best {
+                return Ok(Some((j, c, priced)));
+            }
+            if !more || k >= open {
+                return Ok(None);
+            }
         }
     }
 
@@ -634,38 +789,136 @@ impl<'a> Planner<'a> {
         let mut groups: Vec<Group> = Vec::new();
         let mut left: Vec<(u32, u32, u32)> = Vec::new(); // (unit, size, count)
         let mut dests: Vec<(i64, usize, i64)> = Vec::new();
-        for (ui, u) in self.units.iter().enumerate() {
-            let h = self.origins[u.origin as usize].household_size;
+        // Re-plans keep each household where it was while its site is open and has room;
+        // only the rest follow the new flow.
+        let mut kept_before: HashMap<u64, Vec<(u64, u32, u32)>> = HashMap::new();
+        for a in self.previous.iter().flat_map(|p| p.iter()) {
+            kept_before
+                .entry(a.origin)
+                .or_default()
+                .push((a.site, a.households, a.people));
+        }
+        let site_index: HashMap<u64, usize> = self
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (s.id, j))
+            .collect();
+        let mut kept_at: Vec<(usize, i64)> = Vec::new();
+        // (unit, site, people, travel cost, priced cost) of households beyond their arcs
+        let mut far: Vec<(u32, u32, u32, i64, i64)> = Vec::new();
+        // An origin's units are consecutive; its flow over all of them is rounded at once.
+        let mut first = 0;
+        while first < self.units.len() {
+            let i = self.units[first].origin;
+            let mut end = first;
+            while end < self.units.len() && self.units[end].origin == i {
+                end += 1;
+            }
+            let o = &self.origins[i as usize];
+            let h = o.household_size;
+            let (mut full, mut rem) = (o.people / h, o.people % h);
+            kept_at.clear();
+            for &(site, hh, people) in kept_before.get(&o.id).into_iter().flatten() {
+                let Some(&j) = site_index.get(&site) else {
+                    continue;
+                };
+                // The cheapest of the origin's arcs to the site (its own unit's has no
+                // penalty).
+                let Some(a) = (first..end)
+                    .flat_map(|ui| t.arcs(ui))
+                    .filter(|&a| t.arc_site(a) == j)
+                    .min_by_key(|&a| t.arc_cost(a))
+                else {
+                    // Placed beyond its arcs last time: it stays if the site still suits.
+                    let site = &self.sites[j];
+                    let d = haversine_m(o.point, site.point);
+                    let reach = o.max_distance_m.is_none_or(|m| d <= m);
+                    let cost = self
+                        .options
+                        .cost
+                        .cost(o, site, d)
+                        .filter(|_| site.open && reach);
+                    if let Some(c) = cost {
+                        let mut sizes = vec![h; (hh - u32::from(hh * h != people)) as usize];
+                        if hh * h != people {
+                            sizes.push(rem);
+                        }
+                        for size in sizes {
+                            let has = if size == h { full > 0 } else { rem > 0 };
+                            if has && t.capacity(j) - used[j] >= i64::from(size) {
+                                used[j] += i64::from(size);
+                                far.push((first as u32, j as u32, size, c, c));
+                                kept_at.push((j, i64::from(size)));
+                                if size == h && full > 0 {
+                                    full -= 1;
+                                } else {
+                                    rem = 0;
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                };
+                let ui = unit_of(t, first, end, a);
+                let short = hh * h != people;
+                let mut take = |size: u32, count: u32, used: &mut [i64]| -> u32 {
+                    let room = (t.capacity(j) - used[j]).max(0) / i64::from(size);
+                    let n = u32::try_from(room).unwrap_or(u32::MAX).min(count);
+                    if n > 0 {
+                        used[j] += i64::from(n * size);
+                        groups.push(Group::new(ui, a, n, size));
+                        kept_at.push((j, i64::from(n * size)));
+                    }
+                    n
+                };
+                let full_here = if short { hh - 1 } else { hh };
+                full -= take(h, full_here.min(full), &mut used);
+                if short && rem > 0 && take(rem, 1, &mut used) == 1 {
+                    rem = 0;
+                }
+            }
             dests.clear();
-            for a in t.arcs(ui) {
-                if flow.arc_flow[a] > 0 {
-                    dests.push((t.arc_cost(a), a, flow.arc_flow[a]));
+            for ui in first..end {
+                for a in t.arcs(ui) {
+                    let j = t.arc_site(a);
+                    let kept: i64 = kept_at.iter().filter(|k| k.0 == j).map(|k| k.1).sum();
+                    let x = flow.arc_flow[a] - kept;
+                    if x > 0 {
+                        dests.push((t.arc_cost(a), a, x));
+                    }
                 }
             }
             dests.sort_unstable();
-            let (mut full, mut rem) = (u.full, u.rem);
             for &(_, a, x) in &dests {
+                let ui = unit_of(t, first, end, a);
+                let j = t.arc_site(a);
+                let x = x.min(t.capacity(j) - used[j]);
+                if x <= 0 {
+                    continue;
+                }
                 let fit = u32::try_from(x / i64::from(h))
                     .unwrap_or(u32::MAX)
                     .min(full);
                 let room = x - i64::from(fit) * i64::from(h);
                 full -= fit;
                 if fit > 0 {
-                    used[t.arc_site(a)] += i64::from(fit * h);
+                    used[j] += i64::from(fit * h);
                     groups.push(Group::new(ui, a, fit, h));
                 }
                 if rem > 0 && i64::from(rem) <= room {
-                    used[t.arc_site(a)] += i64::from(rem);
+                    used[j] += i64::from(rem);
                     groups.push(Group::new(ui, a, 1, rem));
                     rem = 0;
                 }
             }
             if full > 0 {
-                left.push((ui as u32, h, full));
+                left.push((first as u32, h, full));
             }
             if rem > 0 {
-                left.push((ui as u32, rem, 1));
+                left.push((first as u32, rem, 1));
             }
+            first = end;
         }
         let mut at_site: Vec<Vec<u32>> = vec![Vec::new(); m];
         for (g, group) in groups.iter().enumerate() {
@@ -681,26 +934,45 @@ impl<'a> Planner<'a> {
             let o = &self.origins[self.units[ui as usize].origin as usize];
             let give_up = i128::from(size) * i128::from(self.unplaced_cost(o)?);
             while count > 0 {
-                match best_repair(t, &used, &groups, &at_site, ui as usize, size) {
-                    Some((c, repair)) if c < give_up => {
-                        let (a, evict) = repair;
-                        if let Some((g, a2)) = evict {
-                            let moved = groups[g];
-                            groups[g].count -= 1;
-                            used[t.arc_site(moved.arc)] -= i64::from(moved.size);
-                            used[t.arc_site(a2)] += i64::from(moved.size);
-                            at_site[t.arc_site(a2)].push(groups.len() as u32);
-                            groups.push(Group::new(moved.unit as usize, a2, 1, moved.size));
+                let repair = best_repair(t, &used, &groups, &at_site, ui as usize, size);
+                let repair = repair
+                    .filter(|(c, _)| *c < give_up)
+                    .filter(|(_, steps)| repair_fits(t, &used, &groups, steps, size));
+                match repair {
+                    Some((_, steps)) => {
+                        for step in &steps {
+                            let moving = if step.from == START {
+                                size
+                            } else {
+                                let g = &mut groups[step.from];
+                                g.count -= 1;
+                                used[t.arc_site(g.arc)] -= i64::from(g.size);
+                                g.size
+                            };
+                            let unit = if step.from == START {
+                                ui as usize
+                            } else {
+                                groups[step.from].unit as usize
+                            };
+                            used[step.site] += i64::from(moving);
+                            at_site[step.site].push(groups.len() as u32);
+                            groups.push(Group::new(unit, step.arc, 1, moving));
                         }
-                        used[t.arc_site(a)] += i64::from(size);
-                        at_site[t.arc_site(a)].push(groups.len() as u32);
-                        groups.push(Group::new(ui as usize, a, 1, size));
                         count -= 1;
                     }
-                    _ => {
-                        unplaced.push((ui, count, count * size));
-                        count = 0;
-                    }
+                    None => match self.far_site(ui as usize, size, &used)? {
+                        // Beyond its candidate sites: the same widening an origin gets
+                        // when k leaves it unplaced, here for one whole household.
+                        Some((j, travel_cost, priced)) => {
+                            used[j] += i64::from(size);
+                            far.push((ui, j as u32, size, travel_cost, priced));
+                            count -= 1;
+                        }
+                        None => {
+                            unplaced.push((ui, count, count * size));
+                            count = 0;
+                        }
+                    },
                 }
             }
         }
@@ -722,12 +994,16 @@ impl<'a> Planner<'a> {
                 .checked_mul(t.arc_cost(a))
                 .and_then(|x| x.checked_add(cost))
                 .ok_or(OVF)?;
-            if u.prev_id.is_some_and(|p| p != self.sites[j].id) {
-                moved_households += u64::from(hh);
-                moved_people += u64::from(people);
-            }
             placed_people += u64::from(people);
             rows.push((u.origin, j as u32, hh, people, travel[a]));
+        }
+        for &(ui, j, people, travel_cost, priced) in &far {
+            cost = i64::from(people)
+                .checked_mul(priced)
+                .and_then(|x| x.checked_add(cost))
+                .ok_or(OVF)?;
+            placed_people += u64::from(people);
+            rows.push((self.units[ui as usize].origin, j, 1, people, travel_cost));
         }
         let mut unplaced_people = 0u64;
         let mut gone: Vec<(u32, UnplacedReason, u32, u32)> = Vec::with_capacity(unplaced.len());
@@ -738,10 +1014,6 @@ impl<'a> Planner<'a> {
                 .checked_mul(self.unplaced_cost(o)?)
                 .and_then(|x| x.checked_add(cost))
                 .ok_or(OVF)?;
-            if u.prev_id.is_some() {
-                moved_households += u64::from(hh);
-                moved_people += u64::from(people);
-            }
             unplaced_people += u64::from(people);
             let reason = if t.arcs(ui as usize).is_empty() {
                 UnplacedReason::NoSiteInReach
@@ -793,6 +1065,45 @@ impl<'a> Planner<'a> {
             .filter(|&(_, &p)| p != 0)
             .map(|(s, &p)| (s.id, p))
             .collect();
+        if let Some(previous) = self.previous {
+            // Households of one origin are interchangeable: those that moved are the ones
+            // a site holds fewer of than before.
+            let mut change: HashMap<(u64, u64), (i64, i64)> = HashMap::new();
+            for a in previous {
+                let e = change.entry((a.origin, a.site)).or_default();
+                e.0 += i64::from(a.households);
+                e.1 += i64::from(a.people);
+            }
+            for a in &assignments {
+                if let Some(e) = change.get_mut(&(a.origin, a.site)) {
+                    e.0 -= i64::from(a.households);
+                    e.1 -= i64::from(a.people);
+                }
+            }
+            for &(hh, people) in change.values() {
+                moved_households += hh.max(0) as u64;
+                moved_people += people.max(0) as u64;
+            }
+        }
+        let mut positions: Vec<(u64, Option<u64>, i64)> = Vec::new();
+        for (ui, u) in self.units.iter().enumerate() {
+            let origin = self.origins[u.origin as usize].id;
+            for a in t.arcs(ui) {
+                if flow.arc_flow[a] > 0 {
+                    positions.push((origin, Some(self.sites[t.arc_site(a)].id), flow.arc_flow[a]));
+                }
+            }
+            if flow.unplaced_flow[ui] > 0 {
+                positions.push((origin, None, flow.unplaced_flow[ui]));
+            }
+        }
+        let widened = self
+            .k
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k > self.options.k)
+            .map(|(i, &k)| (self.origins[i].id, k))
+            .collect();
         self.stats.round_time = start.elapsed();
         Ok(Plan {
             assignments,
@@ -806,6 +1117,8 @@ impl<'a> Planner<'a> {
             unplaced_people,
             stats: self.stats,
             prices,
+            widened,
+            positions,
         })
     }
 }

@@ -25,6 +25,10 @@ pub struct Problem {
 pub enum ApiError {
     #[error("not found")]
     NotFound,
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Validation(#[from] ValidationError),
     #[error("{0}")]
@@ -49,6 +53,10 @@ impl From<StoreError> for ApiError {
             StoreError::OutOfScope(a) => {
                 ApiError::Forbidden(format!("the area {a} is outside your scope"))
             }
+            StoreError::Forbidden(p) => ApiError::Forbidden(format!(
+                "your role may not do this ({})",
+                permission_name(p)
+            )),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             other => ApiError::Internal(other.to_string()),
         }
@@ -58,6 +66,14 @@ impl From<StoreError> for ApiError {
 impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
+            ApiError::Unauthenticated(_) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in first")
+            }
+            ApiError::TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many attempts",
+            ),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,10 +130,21 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&p).unwrap_or_default();
         let mut r = (status, body).into_response();
+        if matches!(self, ApiError::TooManyRequests(_)) {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
         r
     }
+}
+
+fn permission_name(p: anju_core::Permission) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 //! The router is built from `utoipa-axum` route sets, so a handler cannot be served
 //! without appearing in `/api/v1/openapi.json`.
 
+pub mod auth;
 mod error;
 mod extract;
 mod routes;
@@ -27,6 +28,10 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub auth: auth::AuthConfig,
+    /// Password hashes checked since start: lets tests prove a throttled sign-in was
+    /// refused without spending a hash.
+    pub hash_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The document generated from the router, filled in once the router is built.
     pub(crate) openapi: Arc<OnceLock<utoipa::openapi::OpenApi>>,
 }
@@ -35,6 +40,8 @@ impl AppState {
     pub fn new(store: Store) -> Self {
         AppState {
             store,
+            auth: auth::AuthConfig::default(),
+            hash_checks: Arc::default(),
             openapi: Arc::default(),
         }
     }
@@ -51,6 +58,9 @@ impl AppState {
     tags(
         (name = "areas", description = "The administrative area tree"),
         (name = "registry", description = "Households, houses, units and officers"),
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "audit", description = "The access audit trail (admins)"),
         (name = "system", description = "Health and description")
     )
 )]
@@ -64,6 +74,9 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::houses::router())
         .merge(routes::units::router())
         .merge(routes::officers::router())
+        .merge(routes::auth::router())
+        .merge(routes::users::router())
+        .merge(routes::audit::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -1,8 +1,8 @@
 //! The HTTP API end to end: the real server on port 0, real HTTP, each backend.
 
-use anju_core::{AreaCode, Clock, GeoPoint};
+use anju_core::{AreaCode, Clock, GeoPoint, Role, Scope};
 use anju_server::AppState;
-use anju_store::{AreaSeed, Backend, BoundarySeed, Store};
+use anju_store::{AreaSeed, Backend, BoundarySeed, NewUser, Store};
 use anju_testdb::{backends, fresh_store_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -10,15 +10,21 @@ use serde_json::{Value, json};
 struct App {
     base: String,
     http: reqwest::Client,
-    #[allow(dead_code)]
-    store: Store,
+    /// An admin bound to the municipality.
+    token: String,
+    /// A viewer bound to the municipality: sees everything, masked.
+    viewer: String,
 }
 
 impl App {
     async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.get_as(&self.token, path).await
+    }
+    async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
             .send()
             .await
             .expect("send");
@@ -29,6 +35,7 @@ impl App {
         let r = self
             .http
             .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
             .json(body)
             .send()
             .await
@@ -55,25 +62,27 @@ fn seed(c: &str, zh: &str, en: &str) -> AreaSeed {
 async fn spawn(b: Backend) -> App {
     let store = fresh_store_with(b, Clock::System).await;
     store
-        .upsert_areas(&[
-            seed("50", "重庆市", "Chongqing"),
-            seed("500101", "万州区", "Wanzhou District"),
-            seed("500101001", "高笋塘街道", "Gaosuntang Subdistrict"),
-            seed(
-                "500101001001",
-                "东方广场社区",
-                "Dongfangguangchang Community",
-            ),
-            seed("500101001002", "乌龙池社区", "Wulongchi Community"),
-            seed("500102", "涪陵区", "Fuling District"),
-            seed("500102001", "敦仁街道", "Dunren Subdistrict"),
-            seed("500102001001", "黄旗社区", "Huangqi Community"),
-        ])
+        .upsert_areas(
+            &Scope::everything(),
+            &[
+                seed("50", "重庆市", "Chongqing"),
+                seed("500101", "万州区", "Wanzhou District"),
+                seed("500101001", "高笋塘街道", "Gaosuntang Subdistrict"),
+                seed(
+                    "500101001001",
+                    "东方广场社区",
+                    "Dongfangguangchang Community",
+                ),
+                seed("500101001002", "乌龙池社区", "Wulongchi Community"),
+                seed("500102", "涪陵区", "Fuling District"),
+                seed("500102001", "敦仁街道", "Dunren Subdistrict"),
+                seed("500102001001", "黄旗社区", "Huangqi Community"),
+            ],
+        )
         .await
         .expect("areas");
     store
-        .set_boundaries(
-            &[BoundarySeed {
+        .set_boundaries(&Scope::everything(), &[BoundarySeed {
                 code: AreaCode::parse("500101").expect("code"),
                 geojson: json!({"type": "Feature", "properties": {"code": "500101"},
                     "geometry": {"type": "Polygon", "coordinates": [[[108.0, 30.5], [108.9, 30.5], [108.9, 31.0], [108.0, 30.5]]]}})
@@ -86,11 +95,51 @@ async fn spawn(b: Backend) -> App {
     let addr = anju_server::spawn("127.0.0.1:0", AppState::new(store.clone()))
         .await
         .expect("spawn");
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let token = account(&store, &http, &base, "admin", Role::Admin).await;
+    let viewer = account(&store, &http, &base, "viewer", Role::Viewer).await;
     App {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-        store,
+        base,
+        http,
+        token,
+        viewer,
     }
+}
+
+/// Creates a user bound to the municipality and signs in over HTTP.
+async fn account(
+    store: &Store,
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    role: Role,
+) -> String {
+    let password = format!("{name}-password-1");
+    let hash = anju_server::auth::hash_password_blocking(&password).expect("hash");
+    store
+        .create_user(
+            &Scope::everything(),
+            &NewUser {
+                username: name.into(),
+                password_hash: hash,
+                role,
+                area: AreaCode::parse("50").expect("50"),
+                officer_id: None,
+            },
+        )
+        .await
+        .expect("user");
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": name, "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    r["token"].as_str().expect("token").to_owned()
 }
 
 fn household(area: &str) -> Value {
@@ -142,6 +191,7 @@ async fn areas_tree_counts_and_boundaries() {
         let r = app
             .http
             .get(format!("{}/api/v1/areas/500101/boundary", app.base))
+            .bearer_auth(&app.token)
             .send()
             .await
             .expect("send");
@@ -170,9 +220,13 @@ async fn household_lifecycle_over_http() {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{h}");
         let id = h["id"].as_str().expect("id").to_owned();
-        // Personal data is masked in every response.
-        assert_eq!(h["phone"], "139****5678");
-        assert_eq!(h["members"][0]["id_number"], "500***********0014");
+        // Personal data is shown only to roles that may see it.
+        assert_eq!(h["phone"], "13912345678");
+        let (_, seen) = app
+            .get_as(&app.viewer, &format!("/api/v1/households/{id}"))
+            .await;
+        assert_eq!(seen["phone"], "139****5678");
+        assert_eq!(seen["members"][0]["id_number"], "500***********0014");
 
         let (_, d) = app.get("/api/v1/areas/500101").await;
         assert_eq!(
@@ -253,6 +307,7 @@ async fn validation_names_every_bad_field() {
         let r = app
             .http
             .post(format!("{}/api/v1/households", app.base))
+            .bearer_auth(&app.token)
             .header("content-type", "application/json")
             .body("{\"area\": ")
             .send()
@@ -265,6 +320,7 @@ async fn validation_names_every_bad_field() {
         let r = app
             .http
             .post(format!("{}/api/v1/households", app.base))
+            .bearer_auth(&app.token)
             .header("content-type", "application/json")
             .body(format!("{{\"address\": \"{big}\"}}"))
             .send()
@@ -351,7 +407,14 @@ async fn units_officers_and_houses_over_http() {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{off}");
-        assert_eq!(off["phone"], "138****1234");
+        assert_eq!(off["phone"], "13800001234");
+        let (_, seen) = app
+            .get_as(
+                &app.viewer,
+                &format!("/api/v1/officers/{}", off["id"].as_str().unwrap_or("")),
+            )
+            .await;
+        assert_eq!(seen["phone"], "138****1234");
         let (_, duty) = app.get("/api/v1/areas/500101/duty").await;
         assert_eq!(duty["on_duty"][0], off["id"]);
 

@@ -2,8 +2,9 @@
 //! supervising units and retired codes.
 
 use anju_core::view::{AreaView, UnitRef};
-use anju_core::{AreaCode, AreaLevel, GeoPoint, Scope, ValidationError};
+use anju_core::{AreaCode, AreaLevel, GeoPoint, Permission, Scope, ValidationError};
 
+use crate::audit::{AuditEntry, append_audit};
 use crate::pool::on_pool;
 use crate::{Result, Store, StoreError};
 
@@ -104,9 +105,16 @@ impl AreaRow {
 impl Store {
     /// Inserts or updates areas (names and points), in one transaction. Parents must come
     /// before children or already exist.
-    pub async fn upsert_areas(&self, areas: &[AreaSeed]) -> Result<usize> {
+    pub async fn upsert_areas(&self, scope: &Scope, areas: &[AreaSeed]) -> Result<usize> {
+        scope.require(Permission::ManageUsers)?;
+        if scope.root().is_some() {
+            return Err(StoreError::Forbidden(Permission::ManageUsers));
+        }
+        let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let entry = AuditEntry { action: "load", entity: "area", entity_id: None, area: None, detail: serde_json::json!({"areas": areas.len()}) };
+            append_audit!(tx, now, scope, [entry]);
             for chunk in areas.chunks(1000) {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO areas (code, level, parent, name_zh, name_official, name_en, lon, lat, point_approximate) ",
@@ -135,9 +143,20 @@ impl Store {
     }
 
     /// Replaces the stored boundaries of the given areas (a deployment's approved file).
-    pub async fn set_boundaries(&self, boundaries: &[BoundarySeed], source: &str) -> Result<usize> {
+    pub async fn set_boundaries(
+        &self,
+        scope: &Scope,
+        boundaries: &[BoundarySeed],
+        source: &str,
+    ) -> Result<usize> {
+        if scope.root().is_some() {
+            return Err(StoreError::Forbidden(Permission::ManageUsers));
+        }
+        let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let entry = AuditEntry { action: "load", entity: "boundary", entity_id: None, area: None, detail: serde_json::json!({"boundaries": boundaries.len(), "source": source}) };
+            append_audit!(tx, now, scope, [entry]);
             for b in boundaries {
                 let exists: Option<i64> = sqlx::query_scalar("SELECT code FROM areas WHERE code = $1")
                     .bind(b.code.padded())
@@ -211,10 +230,20 @@ impl Store {
 
     /// Retires `old`, naming `successor` (merges and renames happen). Records keep the
     /// old code; readers follow `successor`.
-    pub async fn retire_area(&self, old: AreaCode, successor: Option<AreaCode>) -> Result<()> {
+    pub async fn retire_area(
+        &self,
+        scope: &Scope,
+        old: AreaCode,
+        successor: Option<AreaCode>,
+    ) -> Result<()> {
+        if scope.root().is_some() {
+            return Err(StoreError::Forbidden(Permission::ManageUsers));
+        }
         let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let entry = AuditEntry::new("retire", "area", old, Some(old)).detail(serde_json::json!({"successor": successor.map(|s| s.to_string())}));
+            append_audit!(tx, now, scope, [entry]);
             if let Some(s) = successor {
                 let live: Option<i64> = sqlx::query_scalar("SELECT code FROM areas WHERE code = $1 AND retired_at IS NULL")
                     .bind(s.padded())
@@ -245,26 +274,29 @@ impl Store {
         c: AreaCode,
         unit: uuid::Uuid,
     ) -> Result<AreaView> {
-        if !scope.contains(c) {
-            return Err(StoreError::NotFound);
-        }
+        self.area(scope, c).await?;
+        scope.require(Permission::Update)?;
+        let now = self.now();
         on_pool!(self, p => {
+            let mut tx = p.begin().await?;
             let exists: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND archived_at IS NULL")
                 .bind(unit.to_string())
-                .fetch_optional(p)
+                                .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_none() {
                 return Err(ValidationError::single("supervising_unit_id", "unknown_unit", "no such unit").into());
             }
+            append_audit!(tx, now, scope, [AuditEntry::new("set_supervising_unit", "area", c, Some(c)).detail(serde_json::json!({"unit": unit}))]);
             let n = sqlx::query("UPDATE areas SET supervising_unit_id = $1 WHERE code = $2")
                 .bind(unit.to_string())
-                .bind(c.padded())
-                .execute(p)
+                                .bind(c.padded())
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
+            tx.commit().await?;
         });
         self.area(scope, c).await
     }

@@ -10,6 +10,9 @@ pub enum StoreError {
     /// A write aimed at an area outside the caller's scope.
     #[error("the area {0} is outside your scope")]
     OutOfScope(String),
+    /// The caller sees the record but their role may not do this to it.
+    #[error("your role may not {0:?} here")]
+    Forbidden(anju_core::Permission),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]

@@ -7,9 +7,10 @@ use anju_core::identity::mask_id_number;
 use anju_core::officer::format_time;
 use anju_core::phone::mask_phone;
 use anju_core::view::{HouseholdView, MemberView, Page};
-use anju_core::{AreaCode, AreaLevel, Scope, ValidationError};
+use anju_core::{AreaCode, AreaLevel, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
+use crate::audit::{AuditEntry, append_audit};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
 use crate::{Result, Store, StoreError};
@@ -69,7 +70,7 @@ pub(crate) fn area_string(padded: i64, level: AreaLevel) -> Result<String> {
 /// Personal data leaves the store masked unless the scope may see it.
 pub(crate) fn phone_out(scope: &Scope, p: Option<String>) -> Option<String> {
     p.map(|p| {
-        if scope.see_personal_data {
+        if scope.see_personal_data() {
             p
         } else {
             mask_phone(&p)
@@ -83,7 +84,7 @@ fn member_view(scope: &Scope, m: MemberRow) -> Result<MemberView> {
         sex: Sex::parse(&m.sex).ok_or_else(|| StoreError::Corrupt(format!("sex {:?}", m.sex)))?,
         birth_date: m.birth_date,
         id_number: m.id_number.map(|n| {
-            if scope.see_personal_data {
+            if scope.see_personal_data() {
                 n
             } else {
                 mask_id_number(&n)
@@ -195,6 +196,7 @@ impl Store {
         h: &Household,
     ) -> Result<HouseholdView> {
         self.check_household_refs(scope, h).await?;
+        scope.require(Permission::Create)?;
         let id = id.unwrap_or_else(Uuid::now_v7);
         let now = self.now();
         on_pool!(self, p => {
@@ -222,8 +224,9 @@ impl Store {
             }
             let rows: Vec<(String, i64, &anju_core::household::Member)> =
                 h.members.iter().enumerate().map(|(i, m)| (id.to_string(), i as i64, m)).collect();
-            insert_members!(tx, rows);
+                        insert_members!(tx, rows);
             bump_counts!(tx, h.area, 1i64, h.members.len() as i64, vulnerable_count(h));
+            append_audit!(tx, now, scope, [AuditEntry::new("create", "household", id, Some(h.area))]);
             tx.commit().await?;
         });
         self.household(scope, id).await
@@ -231,7 +234,11 @@ impl Store {
 
     /// Loads many validated households in one transaction (demo and imports): members in
     /// bulk, counts rolled up once at the end.
-    pub async fn seed_households(&self, seeds: &[HouseholdSeed]) -> Result<()> {
+    pub async fn seed_households(&self, scope: &Scope, seeds: &[HouseholdSeed]) -> Result<()> {
+        scope.require(Permission::Create)?;
+        if let Some(s) = seeds.iter().find(|s| !scope.contains(s.household.area)) {
+            return Err(StoreError::OutOfScope(s.household.area.to_string()));
+        }
         let now = self.now();
         let mut counts: HashMap<i64, (i64, i64, i64)> = HashMap::new();
         for s in seeds {
@@ -284,8 +291,10 @@ impl Store {
                     " ON CONFLICT (code) DO UPDATE SET households = area_counts.households + excluded.households, \
                      people = area_counts.people + excluded.people, vulnerable = area_counts.vulnerable + excluded.vulnerable",
                 );
-                qb.build().execute(&mut *tx).await?;
+                                qb.build().execute(&mut *tx).await?;
             }
+            let entry = AuditEntry { action: "import", entity: "household", entity_id: None, area: scope.root(), detail: serde_json::json!({"households": seeds.len()}) };
+            append_audit!(tx, now, scope, [entry]);
             tx.commit().await?;
         });
         Ok(())
@@ -390,6 +399,7 @@ impl Store {
         h: &Household,
     ) -> Result<HouseholdView> {
         let old = self.household(scope, id).await?;
+        scope.require(Permission::Update)?;
         if old.archived_at.is_some() {
             return Err(StoreError::Conflict("the household is archived".into()));
         }
@@ -425,7 +435,8 @@ impl Store {
                 h.members.iter().enumerate().map(|(i, m)| (id.to_string(), i as i64, m)).collect();
             insert_members!(tx, rows);
             bump_counts!(tx, old_area, -1i64, -old.people, -old.vulnerable_people);
-            bump_counts!(tx, h.area, 1i64, h.members.len() as i64, vulnerable_count(h));
+                        bump_counts!(tx, h.area, 1i64, h.members.len() as i64, vulnerable_count(h));
+            append_audit!(tx, now, scope, [AuditEntry::new("update", "household", id, Some(h.area))]);
             tx.commit().await?;
         });
         self.household(scope, id).await
@@ -434,6 +445,7 @@ impl Store {
     /// Archives a household: it leaves lists and counts, but the row and its members stay.
     pub async fn archive_household(&self, scope: &Scope, id: Uuid) -> Result<HouseholdView> {
         let old = self.household(scope, id).await?;
+        scope.require(Permission::Archive)?;
         if old.archived_at.is_some() {
             return Ok(old);
         }
@@ -447,8 +459,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if n == 1 {
+                        if n == 1 {
                 bump_counts!(tx, area, -1i64, -old.people, -old.vulnerable_people);
+                append_audit!(tx, now, scope, [AuditEntry::new("archive", "household", id, Some(area))]);
             }
             tx.commit().await?;
         });

@@ -3,9 +3,10 @@
 use anju_core::household::{House, StructureType};
 use anju_core::officer::format_time;
 use anju_core::view::{HouseView, Page};
-use anju_core::{AreaLevel, GeoPoint, Scope, ValidationError};
+use anju_core::{AreaCode, AreaLevel, GeoPoint, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
+use crate::audit::{AuditEntry, append_audit};
 use crate::households::{area_string, opt_uuid, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -77,12 +78,21 @@ impl Store {
     ) -> Result<HouseView> {
         self.check_house_refs(scope, h).await?;
         let id = id.unwrap_or_else(Uuid::now_v7);
-        self.insert_houses(&[(id, h.clone())], true).await?;
+        self.insert_houses(scope, &[(id, h.clone())], true).await?;
         self.house(scope, id).await
     }
 
     /// Inserts houses in one transaction; with `strict`, an existing id is a conflict.
-    pub async fn insert_houses(&self, houses: &[(Uuid, House)], strict: bool) -> Result<()> {
+    pub async fn insert_houses(
+        &self,
+        scope: &Scope,
+        houses: &[(Uuid, House)],
+        strict: bool,
+    ) -> Result<()> {
+        scope.require(Permission::Create)?;
+        if let Some((_, h)) = houses.iter().find(|(_, h)| !scope.contains(h.area)) {
+            return Err(StoreError::OutOfScope(h.area.to_string()));
+        }
         let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -107,10 +117,16 @@ impl Store {
                 });
                 qb.push(" ON CONFLICT (id) DO NOTHING");
                 let n = qb.build().execute(&mut *tx).await?.rows_affected();
-                if strict && n != chunk.len() as u64 {
+                                if strict && n != chunk.len() as u64 {
                     return Err(StoreError::Conflict("a house with this id exists".into()));
                 }
             }
+            let entries: Vec<AuditEntry> = if let [(id, h)] = houses {
+                vec![AuditEntry::new("create", "house", id, Some(h.area))]
+            } else {
+                vec![AuditEntry { action: "import", entity: "house", entity_id: None, area: scope.root(), detail: serde_json::json!({"houses": houses.len()}) }]
+            };
+            append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });
         Ok(())
@@ -157,30 +173,41 @@ impl Store {
 
     pub async fn update_house(&self, scope: &Scope, id: Uuid, h: &House) -> Result<HouseView> {
         let old = self.house(scope, id).await?;
+        scope.require(Permission::Update)?;
         if old.archived_at.is_some() {
             return Err(StoreError::Conflict("the house is archived".into()));
         }
         self.check_house_refs(scope, h).await?;
         let now = self.now();
         on_pool!(self, p => {
+            let mut tx = p.begin().await?;
             sqlx::query(
                 "UPDATE houses SET area_code = $2, address = $3, lon = $4, lat = $5, structure = $6, floors = $7, \
                  rooms = $8, year_built = $9, owner_household_id = $10, updated_at = $11 WHERE id = $1",
             )
             .bind(id.to_string()).bind(h.area.padded()).bind(h.address.clone()).bind(h.point.lon).bind(h.point.lat)
             .bind(h.structure.as_str()).bind(h.floors).bind(h.rooms).bind(h.year_built)
-            .bind(h.owner_household_id.map(|u| u.to_string())).bind(now)
-            .execute(p).await?;
+                        .bind(h.owner_household_id.map(|u| u.to_string())).bind(now)
+            .execute(&mut *tx).await?;
+            append_audit!(tx, now, scope, [AuditEntry::new("update", "house", id, Some(h.area))]);
+            tx.commit().await?;
         });
         self.house(scope, id).await
     }
 
     pub async fn archive_house(&self, scope: &Scope, id: Uuid) -> Result<HouseView> {
-        self.house(scope, id).await?;
+        let old = self.house(scope, id).await?;
+        scope.require(Permission::Archive)?;
+        let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
-            sqlx::query("UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
-                .bind(id.to_string()).bind(now).execute(p).await?;
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
+                .bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                append_audit!(tx, now, scope, [AuditEntry::new("archive", "house", id, Some(area))]);
+            }
+            tx.commit().await?;
         });
         self.house(scope, id).await
     }

@@ -6,6 +6,7 @@
 //! found, not counted and not listed.
 
 mod areas;
+mod audit;
 mod error;
 mod households;
 mod houses;
@@ -13,12 +14,15 @@ mod officers;
 mod page;
 mod pool;
 mod units;
+mod users;
 
 pub use areas::{AreaSeed, BoundarySeed};
+pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
 pub use error::StoreError;
 pub use households::HouseholdSeed;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
+pub use users::{Credentials, NewUser, SessionUser, UserView};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

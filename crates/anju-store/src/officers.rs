@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use anju_core::officer::{DutyRole, Officer, format_time};
 use anju_core::view::{AreaDutyView, DutyView, OfficerView, Page, ShiftView};
-use anju_core::{AreaCode, AreaLevel, Scope, ValidationError};
+use anju_core::{AreaCode, AreaLevel, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
+use crate::audit::{AuditEntry, append_audit};
 use crate::households::{phone_out, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -98,7 +99,7 @@ impl Store {
     ) -> Result<OfficerView> {
         let area = self.officer_unit_area(scope, o).await?;
         let id = id.unwrap_or_else(Uuid::now_v7);
-        self.insert_officers(&[(id, o.clone())], &[area], true)
+        self.insert_officers(scope, &[(id, o.clone())], &[area], true)
             .await?;
         self.officer(scope, id).await
     }
@@ -107,10 +108,15 @@ impl Store {
     /// area of officer i's unit (the caller has it at hand when loading in bulk).
     pub async fn insert_officers(
         &self,
+        scope: &Scope,
         officers: &[OfficerSeed],
         areas: &[AreaCode],
         strict: bool,
     ) -> Result<()> {
+        scope.require(Permission::Create)?;
+        if let Some(a) = areas.iter().find(|a| !scope.contains(**a)) {
+            return Err(StoreError::OutOfScope(a.to_string()));
+        }
         let now = self.now();
         let rows: Vec<(&OfficerSeed, AreaCode)> =
             officers.iter().zip(areas.iter().copied()).collect();
@@ -161,9 +167,15 @@ impl Store {
                         b.push_bind(id.clone()).push_bind(*a).push_bind(*s).push_bind(*e);
                     });
                     qb.push(" ON CONFLICT DO NOTHING");
-                    qb.build().execute(&mut *tx).await?;
+                                        qb.build().execute(&mut *tx).await?;
                 }
             }
+            let entries: Vec<AuditEntry> = if let ([(id, _)], [area]) = (officers, areas) {
+                vec![AuditEntry::new("create", "officer", id, Some(*area))]
+            } else {
+                vec![AuditEntry { action: "import", entity: "officer", entity_id: None, area: scope.root(), detail: serde_json::json!({"officers": officers.len()}) }]
+            };
+            append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });
         Ok(())
@@ -288,6 +300,7 @@ impl Store {
         o: &Officer,
     ) -> Result<OfficerView> {
         let old = self.officer(scope, id).await?;
+        scope.require(Permission::Update)?;
         if old.archived_at.is_some() {
             return Err(StoreError::Conflict("the officer is archived".into()));
         }
@@ -306,9 +319,10 @@ impl Store {
                     .bind(id.to_string()).bind(d.area.padded()).bind(d.role.as_str()).execute(&mut *tx).await?;
                 for s in &d.shifts {
                     sqlx::query("INSERT INTO shifts (officer_id, area_code, starts_at, ends_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-                        .bind(id.to_string()).bind(d.area.padded()).bind(s.starts_at).bind(s.ends_at).execute(&mut *tx).await?;
+                                                .bind(id.to_string()).bind(d.area.padded()).bind(s.starts_at).bind(s.ends_at).execute(&mut *tx).await?;
                 }
             }
+            append_audit!(tx, now, scope, [AuditEntry::new("update", "officer", id, Some(area))]);
             tx.commit().await?;
         });
         self.officer(scope, id).await
@@ -317,11 +331,18 @@ impl Store {
     /// Archives an officer; households they answer for keep the reference, so the history
     /// of who was responsible is not lost.
     pub async fn archive_officer(&self, scope: &Scope, id: Uuid) -> Result<OfficerView> {
-        self.officer(scope, id).await?;
+        let old = self.officer(scope, id).await?;
+        scope.require(Permission::Archive)?;
+        let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
-            sqlx::query("UPDATE officers SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
-                .bind(id.to_string()).bind(now).execute(p).await?;
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE officers SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
+                .bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                append_audit!(tx, now, scope, [AuditEntry::new("archive", "officer", id, Some(area))]);
+            }
+            tx.commit().await?;
         });
         self.officer(scope, id).await
     }

@@ -2,9 +2,10 @@
 
 use anju_core::officer::{Unit, UnitKind, format_time};
 use anju_core::view::{Page, UnitView};
-use anju_core::{AreaCode, AreaLevel, Scope};
+use anju_core::{AreaCode, AreaLevel, Permission, Scope};
 use uuid::Uuid;
 
+use crate::audit::{AuditEntry, append_audit};
 use crate::households::{phone_out, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -50,12 +51,21 @@ impl Store {
     pub async fn create_unit(&self, scope: &Scope, id: Option<Uuid>, u: &Unit) -> Result<UnitView> {
         self.check_area(scope, "area", u.area, None).await?;
         let id = id.unwrap_or_else(Uuid::now_v7);
-        self.insert_units(&[(id, u.clone())], true).await?;
+        self.insert_units(scope, &[(id, u.clone())], true).await?;
         self.unit(scope, id).await
     }
 
     /// Inserts units in one transaction; with `strict`, an existing id is a conflict.
-    pub async fn insert_units(&self, units: &[(Uuid, Unit)], strict: bool) -> Result<()> {
+    pub async fn insert_units(
+        &self,
+        scope: &Scope,
+        units: &[(Uuid, Unit)],
+        strict: bool,
+    ) -> Result<()> {
+        scope.require(Permission::Create)?;
+        if let Some((_, u)) = units.iter().find(|(_, u)| !scope.contains(u.area)) {
+            return Err(StoreError::OutOfScope(u.area.to_string()));
+        }
         let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -75,18 +85,35 @@ impl Store {
                 qb.push(" ON CONFLICT (id) DO NOTHING");
                 let n = qb.build().execute(&mut *tx).await?.rows_affected();
                 if strict && n != chunk.len() as u64 {
-                    return Err(StoreError::Conflict("a unit with this id exists".into()));
+                                        return Err(StoreError::Conflict("a unit with this id exists".into()));
                 }
             }
+            let entries: Vec<AuditEntry> = if let [(id, u)] = units {
+                vec![AuditEntry::new("create", "unit", id, Some(u.area))]
+            } else {
+                vec![AuditEntry { action: "import", entity: "unit", entity_id: None, area: scope.root(), detail: serde_json::json!({"units": units.len()}) }]
+            };
+            append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });
         Ok(())
     }
 
     /// Names each area's supervising unit, in bulk.
-    pub async fn set_supervising_units(&self, pairs: &[(AreaCode, Uuid)]) -> Result<()> {
+    pub async fn set_supervising_units(
+        &self,
+        scope: &Scope,
+        pairs: &[(AreaCode, Uuid)],
+    ) -> Result<()> {
+        scope.require(Permission::Update)?;
+        if let Some((a, _)) = pairs.iter().find(|(a, _)| !scope.contains(*a)) {
+            return Err(StoreError::OutOfScope(a.to_string()));
+        }
+        let now = self.now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let entry = AuditEntry { action: "set_supervising_units", entity: "area", entity_id: None, area: scope.root(), detail: serde_json::json!({"areas": pairs.len()}) };
+            append_audit!(tx, now, scope, [entry]);
             for (a, u) in pairs {
                 sqlx::query("UPDATE areas SET supervising_unit_id = $1 WHERE code = $2")
                     .bind(u.to_string()).bind(a.padded()).execute(&mut *tx).await?;
@@ -135,6 +162,7 @@ impl Store {
 
     pub async fn update_unit(&self, scope: &Scope, id: Uuid, u: &Unit) -> Result<UnitView> {
         let old = self.unit(scope, id).await?;
+        scope.require(Permission::Update)?;
         if old.archived_at.is_some() {
             return Err(StoreError::Conflict("the unit is archived".into()));
         }
@@ -147,8 +175,9 @@ impl Store {
                 .bind(u.phone.as_ref().map(|p| p.expose().to_owned())).bind(now)
                 .execute(&mut *tx).await?;
             // An officer is placed where their unit is.
-            sqlx::query("UPDATE officers SET area_code = $2 WHERE unit_id = $1")
+                        sqlx::query("UPDATE officers SET area_code = $2 WHERE unit_id = $1")
                 .bind(id.to_string()).bind(u.area.padded()).execute(&mut *tx).await?;
+            append_audit!(tx, now, scope, [AuditEntry::new("update", "unit", id, Some(u.area))]);
             tx.commit().await?;
         });
         self.unit(scope, id).await
@@ -157,20 +186,27 @@ impl Store {
     /// Archives a unit. One that still supervises an area or has active officers stays, so
     /// nothing that refers to it is left dangling.
     pub async fn archive_unit(&self, scope: &Scope, id: Uuid) -> Result<UnitView> {
-        self.unit(scope, id).await?;
+        let old = self.unit(scope, id).await?;
+        scope.require(Permission::Archive)?;
+        let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let mut tx = p.begin().await?;
             let supervising: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM areas WHERE supervising_unit_id = $1")
-                .bind(id.to_string()).fetch_one(p).await?;
+                                .bind(id.to_string()).fetch_one(&mut *tx).await?;
             let officers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM officers WHERE unit_id = $1 AND archived_at IS NULL")
-                .bind(id.to_string()).fetch_one(p).await?;
+                                .bind(id.to_string()).fetch_one(&mut *tx).await?;
             if supervising > 0 || officers > 0 {
                 return Err(StoreError::Conflict(format!(
                     "the unit supervises {supervising} area(s) and has {officers} active officer(s)"
                 )));
             }
-            sqlx::query("UPDATE units SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
-                .bind(id.to_string()).bind(now).execute(p).await?;
+                        let n = sqlx::query("UPDATE units SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
+                .bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                append_audit!(tx, now, scope, [AuditEntry::new("archive", "unit", id, Some(area))]);
+            }
+            tx.commit().await?;
         });
         self.unit(scope, id).await
     }

@@ -28,16 +28,19 @@ const V3: &str = "500102001001";
 async fn store(b: Backend) -> Store {
     // 2026-11-27T00:00:00Z
     let s = fresh_store_with(b, Clock::manual(1_795_737_600_000)).await;
-    s.upsert_areas(&[
-        seed("50", "重庆市", "Chongqing"),
-        seed("500101", "万州区", "Wanzhou District"),
-        seed("500101001", "高笋塘街道", "Gaosuntang Subdistrict"),
-        seed(V1, "东方广场社区", "Dongfangguangchang Community"),
-        seed(V2, "乌龙池社区", "Wulongchi Community"),
-        seed("500102", "涪陵区", "Fuling District"),
-        seed("500102001", "敦仁街道", "Dunren Subdistrict"),
-        seed(V3, "黄旗社区", "Huangqi Community"),
-    ])
+    s.upsert_areas(
+        &Scope::everything(),
+        &[
+            seed("50", "重庆市", "Chongqing"),
+            seed("500101", "万州区", "Wanzhou District"),
+            seed("500101001", "高笋塘街道", "Gaosuntang Subdistrict"),
+            seed(V1, "东方广场社区", "Dongfangguangchang Community"),
+            seed(V2, "乌龙池社区", "Wulongchi Community"),
+            seed("500102", "涪陵区", "Fuling District"),
+            seed("500102001", "敦仁街道", "Dunren Subdistrict"),
+            seed(V3, "黄旗社区", "Huangqi Community"),
+        ],
+    )
     .await
     .expect("seed areas");
     s
@@ -293,7 +296,7 @@ async fn references_are_checked_by_field() {
         );
 
         // A retired code takes no new records, and names its successor.
-        s.retire_area(code(V2), Some(code(V1)))
+        s.retire_area(&Scope::everything(), code(V2), Some(code(V1)))
             .await
             .expect("retire");
         let a = s.area(&all, code(V2)).await.expect("retired area");
@@ -469,6 +472,7 @@ async fn units_officers_duties_and_houses() {
         assert_eq!(masked.phone.as_deref(), Some("139****1111"));
 
         s.set_boundaries(
+            &Scope::everything(),
             &[BoundarySeed {
                 code: code("500101"),
                 geojson: "{\"type\":\"Feature\"}".into(),
@@ -491,6 +495,7 @@ async fn units_officers_duties_and_houses() {
         );
         let bad = s
             .set_boundaries(
+                &Scope::everything(),
                 &[BoundarySeed {
                     code: code("500199"),
                     geojson: "{}".into(),

@@ -177,9 +177,9 @@ pub fn assert_optimal(net: &Network, flow: &[i64]) {
         let (_, i) = r.add(u, v, i128::from(cap), i128::from(cost));
         r.push(u, i, i128::from(f));
     }
-    for v in 0..n {
+    for (v, &b) in balance.iter().enumerate() {
         assert_eq!(
-            balance[v],
+            b,
             i128::from(net.supply(v)),
             "flow not conserved at node {v}"
         );

@@ -1,4 +1,6 @@
 pub mod areas;
+pub mod audit;
+pub mod auth;
 pub mod households;
 pub mod houses;
 pub mod officers;
@@ -6,6 +8,7 @@ pub mod officers;
 pub mod registry;
 pub mod system;
 pub mod units;
+pub mod users;
 
 use anju_store::ListQuery;
 use serde::Deserialize;
