@@ -44,13 +44,21 @@ fn start(args: &[&str]) -> (Running, String) {
     panic!("anju exited without serving");
 }
 
-async fn get(url: &str) -> Value {
-    reqwest::get(url)
+async fn login(base: &str, username: &str, password: &str) -> String {
+    let r: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
         .await
-        .expect("get")
+        .expect("login")
         .json()
         .await
-        .expect("json")
+        .expect("json");
+    r["token"].as_str().unwrap_or_else(|| panic!("no token for {username}: {r}")).to_owned()
+}
+
+async fn get_as(token: &str, url: &str) -> Value {
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("get").json().await.expect("json")
 }
 
 #[tokio::test]
@@ -75,7 +83,8 @@ async fn demo_builds_the_real_tree_and_serves_it() {
             "--listen",
             "127.0.0.1:0",
         ]);
-        let city = get(&format!("{base}/api/v1/areas/50")).await;
+        let token = login(&base, "city", "city-demo-7").await;
+        let city = get_as(&token, &format!("{base}/api/v1/areas/50")).await;
         assert_eq!(city["name_en"], "Chongqing");
         assert_eq!(city["children"], 38, "{b:?}");
         assert_eq!(city["households"], 2000);
@@ -86,13 +95,13 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         );
         assert!(city["supervising_unit"]["name"].is_string());
 
-        let wanzhou = get(&format!("{base}/api/v1/areas/500101")).await;
+        let wanzhou = get_as(&token, &format!("{base}/api/v1/areas/500101")).await;
         assert_eq!(wanzhou["name_en"], "Wanzhou District");
-        let boundary = get(&format!("{base}/api/v1/areas/500101/boundary")).await;
+        let boundary = get_as(&token, &format!("{base}/api/v1/areas/500101/boundary")).await;
         assert_eq!(boundary["geometry"]["type"], "MultiPolygon");
 
         // Every area has a leader, a duty officer on shift now and cadres.
-        let duty = get(&format!("{base}/api/v1/areas/500101001001/duty")).await;
+        let duty = get_as(&token, &format!("{base}/api/v1/areas/500101001001/duty")).await;
         let roles: Vec<&str> = duty["officers"]
             .as_array()
             .expect("officers")
@@ -110,13 +119,24 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         }
         assert_eq!(duty["on_duty"].as_array().map(Vec::len), Some(1));
 
-        let page = get(&format!("{base}/api/v1/households?area=500101&limit=5")).await;
+        let page = get_as(&token, &format!("{base}/api/v1/households?area=500101&limit=5")).await;
         assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
         let h = &page["items"][0];
         assert!(h["grid_officer_id"].is_string() && h["responsible_officer_id"].is_string());
-        // Personal data leaves the server masked.
-        let phone = h["phone"].as_str().unwrap_or("138****0000");
+        // A viewer sees the same households with personal data masked.
+        let viewer = login(&base, "viewer", "viewer-demo-7").await;
+        let masked = get_as(&viewer, &format!("{base}/api/v1/households?area=500101&limit=5")).await;
+        let phone = masked["items"][0]["phone"].as_str().unwrap_or("138****0000");
         assert!(phone.contains("****"), "{phone}");
+        // Every role's demo account signs in; the village cadre sees only their village.
+        let village = login(&base, "dongfang", "village-demo-7").await;
+        let mine = get_as(&village, &format!("{base}/api/v1/households?limit=500")).await;
+        for h in mine["items"].as_array().expect("items") {
+            assert_eq!(h["area"], "500101001001");
+        }
+        for (u, p) in [("admin", "admin-demo-7"), ("wanzhou", "district-demo-7"), ("gaosuntang", "town-demo-7")] {
+            login(&base, u, p).await;
+        }
     }
 }
 
@@ -142,7 +162,8 @@ async fn same_seed_same_population() {
             "--listen",
             "127.0.0.1:0",
         ]);
-        let page = get(&format!("{base}/api/v1/households?area=500101&limit=20")).await;
+            let token = login(&base, "admin", "admin-demo-42").await;
+        let page = get_as(&token, &format!("{base}/api/v1/households?area=500101&limit=20")).await;
         let v: Vec<String> = page["items"]
             .as_array()
             .expect("items")

@@ -450,7 +450,7 @@ impl<'a> Solver<'a> {
             let unplaced = t.has_unplaced[o] && best.is_none_or(|(b, _)| t.unplaced_cost[o] < b);
             // Where the origin was before, if every part of that is still among its
             // cheapest places: keeping it keeps the loads the earlier solve balanced.
-            if self.try_warm_place(o, best.map(|(b, _)| b), unplaced)? {
+            if self.try_warm_place(o, best.map(|(b, _)| b))? {
                 continue;
             }
             match best {
@@ -465,12 +465,9 @@ impl<'a> Solver<'a> {
         Ok(())
     }
 
-    fn try_warm_place(
-        &mut self,
-        o: usize,
-        best: Option<i64>,
-        unplaced_best: bool,
-    ) -> Result<bool, PlanError> {
+    /// Puts origin `o` where the warm start says it was, if every part of that is at
+    /// the least reduced cost `best` (over its arcs). Returns whether it did.
+    fn try_warm_place(&mut self, o: usize, best: Option<i64>) -> Result<bool, PlanError> {
         let t = self.t;
         if self.places.place_start.is_empty() {
             return Ok(false);
@@ -485,7 +482,6 @@ impl<'a> Solver<'a> {
             (None, true) => t.unplaced_cost[o],
             (None, false) => return Ok(false),
         };
-        let _ = unplaced_best;
         let mut total = 0i64;
         for i in range.clone() {
             let (site, amount) = self.places.place[i];
