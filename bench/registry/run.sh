@@ -127,6 +127,11 @@ PG_ADMIN=""
 pg_setup() {
   if [ -n "${ANJU_BENCH_PG_URL:-}" ]; then
     PG_ADMIN=$ANJU_BENCH_PG_URL
+  elif psql -X -q "postgres://postgres@127.0.0.1:$PG_PORT/postgres" -c 'SELECT 1' >/dev/null 2>&1; then
+    # Already running (from an earlier run). Not handed to pg-start.sh: run as root, its
+    # "already running?" check (pg_ctl status without runuser) fails and it would wipe
+    # the running server's data directory.
+    PG_ADMIN="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   else
     PG_ADMIN=$(ANJU_PG_DIR=$PG_DIR ANJU_PG_PORT=$PG_PORT ./scripts/pg-start.sh)
   fi

@@ -54,11 +54,22 @@ async fn login(base: &str, username: &str, password: &str) -> String {
         .json()
         .await
         .expect("json");
-    r["token"].as_str().unwrap_or_else(|| panic!("no token for {username}: {r}")).to_owned()
+    r["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token for {username}: {r}"))
+        .to_owned()
 }
 
 async fn get_as(token: &str, url: &str) -> Value {
-    reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("get").json().await.expect("json")
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
 }
 
 #[tokio::test]
@@ -119,14 +130,24 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         }
         assert_eq!(duty["on_duty"].as_array().map(Vec::len), Some(1));
 
-        let page = get_as(&token, &format!("{base}/api/v1/households?area=500101&limit=5")).await;
+        let page = get_as(
+            &token,
+            &format!("{base}/api/v1/households?area=500101&limit=5"),
+        )
+        .await;
         assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
         let h = &page["items"][0];
         assert!(h["grid_officer_id"].is_string() && h["responsible_officer_id"].is_string());
         // A viewer sees the same households with personal data masked.
         let viewer = login(&base, "viewer", "viewer-demo-7").await;
-        let masked = get_as(&viewer, &format!("{base}/api/v1/households?area=500101&limit=5")).await;
-        let phone = masked["items"][0]["phone"].as_str().unwrap_or("138****0000");
+        let masked = get_as(
+            &viewer,
+            &format!("{base}/api/v1/households?area=500101&limit=5"),
+        )
+        .await;
+        let phone = masked["items"][0]["phone"]
+            .as_str()
+            .unwrap_or("138****0000");
         assert!(phone.contains("****"), "{phone}");
         // Every role's demo account signs in; the village cadre sees only their village.
         let village = login(&base, "dongfang", "village-demo-7").await;
@@ -134,7 +155,11 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         for h in mine["items"].as_array().expect("items") {
             assert_eq!(h["area"], "500101001001");
         }
-        for (u, p) in [("admin", "admin-demo-7"), ("wanzhou", "district-demo-7"), ("gaosuntang", "town-demo-7")] {
+        for (u, p) in [
+            ("admin", "admin-demo-7"),
+            ("wanzhou", "district-demo-7"),
+            ("gaosuntang", "town-demo-7"),
+        ] {
             login(&base, u, p).await;
         }
     }
@@ -162,8 +187,12 @@ async fn same_seed_same_population() {
             "--listen",
             "127.0.0.1:0",
         ]);
-            let token = login(&base, "admin", "admin-demo-42").await;
-        let page = get_as(&token, &format!("{base}/api/v1/households?area=500101&limit=20")).await;
+        let token = login(&base, "admin", "admin-demo-42").await;
+        let page = get_as(
+            &token,
+            &format!("{base}/api/v1/households?area=500101&limit=20"),
+        )
+        .await;
         let v: Vec<String> = page["items"]
             .as_array()
             .expect("items")

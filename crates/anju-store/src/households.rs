@@ -180,7 +180,7 @@ impl Store {
             if let Some(id) = id
                 && !self.officer_exists(id).await?
             {
-                v.push(field, "unknown_officer", format!("no officer {id}"));
+                v.push(field, "unknown_officer", "no such officer in your scope");
             }
         }
         v.finish(())?;

@@ -63,7 +63,7 @@ impl Store {
             return Err(ValidationError::single(
                 "owner_household_id",
                 "unknown_household",
-                format!("no household {owner}"),
+                "no such household in your scope",
             )
             .into());
         }

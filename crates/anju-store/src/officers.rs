@@ -71,7 +71,7 @@ impl Store {
     async fn officer_unit_area(&self, scope: &Scope, o: &Officer) -> Result<AreaCode> {
         let unit = self.unit(scope, o.unit_id).await.map_err(|e| match e {
             StoreError::NotFound => {
-                ValidationError::single("unit_id", "unknown_unit", format!("no unit {}", o.unit_id))
+                ValidationError::single("unit_id", "unknown_unit", "no such unit in your scope")
                     .into()
             }
             e => e,

@@ -101,7 +101,7 @@ impl Store {
             return Err(ValidationError::single(
                 "officer_id",
                 "unknown_officer",
-                format!("no officer {o}"),
+                "no such officer",
             )
             .into());
         }
