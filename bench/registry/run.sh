@@ -273,19 +273,45 @@ build_big() { # backend
 }
 
 # --- 3. serving pages --------------------------------------------------------------------
-run_wrk() { # backend url conns duration label
-  local b=$1 url=$2 c=$3 d=$4 label=$5 out="$OUT/wrk-$1-$5.txt" kv k v
+# CPU time (in clock ticks) of a process, and of the bench PostgreSQL's processes.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local pm p s=0
+  [ -r "$PG_DIR/data/postmaster.pid" ] && [ -z "${ANJU_BENCH_PG_URL:-}" ] || { echo -; return; }
+  pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+  for p in "$pm" $(pgrep -P "$pm"); do s=$((s + $(cpu_ticks "$p"))); done
+  echo "$s"
+}
+TICK=$(getconf CLK_TCK)
+
+run_wrk() { # backend url conns duration label server-pid
+  local b=$1 url=$2 c=$3 d=$4 label=$5 pid=$6 out="$OUT/wrk-$1-$5.txt" kv k v a0 a1 p0 p1 wrk_cpu
   note_load "wrk $b $label"
   R[$b.$label.load]=$(loadavg)
-  wrk -t1 -c"$c" -d"$d" --latency -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$out" 2>&1 ||
+  R[$b.$label.psi]=$(awk '/^some/ { sub("avg10=", "", $2); print $2 "%" }' /proc/pressure/cpu 2>/dev/null || echo -)
+  a0=$(cpu_ticks "$pid")
+  p0=$([ "$b" = postgres ] && pg_ticks || echo -)
+  wrk_cpu=$( { TIMEFORMAT='%U %S'; time wrk -t1 -c"$c" -d"$d" --latency -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$out" 2>&1; } 2>&1 ) ||
     die "wrk failed; see $out"
+  a1=$(cpu_ticks "$pid")
+  p1=$([ "$b" = postgres ] && pg_ticks || echo -)
   kv=$(grep '^BENCH ' "$out" | tail -1) || die "no BENCH line in $out"
   for kv in ${kv#BENCH }; do
     k=${kv%%=*}
     v=${kv#*=}
     R[$b.$label.$k]=$v
   done
-  log "$b $label: $(grep -A1 'in-server latency' "$out" | tail -1 | sed 's/^ *//'); ${R[$b.$label.rps]} req/s; wrk p50 ${R[$b.$label.wrk_p50_ms]} ms p99 ${R[$b.$label.wrk_p99_ms]} ms"
+  # CPU per request: anju itself, the database server's processes, and wrk. On a shared
+  # machine these are steadier than latency; 2 cores / their sum bounds requests/s.
+  local n=${R[$b.$label.requests]}
+  R[$b.$label.cpu_anju_ms]=$(awk -v t=$((a1 - a0)) -v n="$n" -v hz="$TICK" 'BEGIN { printf "%.2f", t / hz * 1000 / n }')
+  if [ "$p0" != - ] && [ "$p1" != - ]; then
+    R[$b.$label.cpu_db_ms]=$(awk -v t=$((p1 - p0)) -v n="$n" -v hz="$TICK" 'BEGIN { printf "%.2f", t / hz * 1000 / n }')
+  elif [ "$b" = sqlite ]; then
+    R[$b.$label.cpu_db_ms]="(in anju)"
+  fi
+  R[$b.$label.cpu_wrk_ms]=$(awk -v u="${wrk_cpu% *}" -v s="${wrk_cpu#* }" -v n="$n" 'BEGIN { printf "%.2f", (u + s) * 1000 / n }')
+  log "$b $label: $(grep -A1 'in-server latency' "$out" | tail -1 | sed 's/^ *//'); ${R[$b.$label.rps]} req/s; wrk p50 ${R[$b.$label.wrk_p50_ms]} ms p99 ${R[$b.$label.wrk_p99_ms]} ms; CPU/request anju ${R[$b.$label.cpu_anju_ms]} ms, db ${R[$b.$label.cpu_db_ms]:--} ms, wrk ${R[$b.$label.cpu_wrk_ms]} ms"
 }
 
 bench_backend() { # backend
@@ -303,8 +329,8 @@ bench_backend() { # backend
   R[$b.rss_start_mb]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   log "$b: warming up ($WARMUP, -c32)"
   wrk -t1 -c32 -d"$WARMUP" -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$OUT/wrk-$b-warmup.txt" 2>&1
-  run_wrk "$b" "$url" 32 "$DURATION" c32
-  run_wrk "$b" "$url" 1 "$DURATION" c1
+  run_wrk "$b" "$url" 32 "$DURATION" c32 "$pid"
+  run_wrk "$b" "$url" 1 "$DURATION" c1 "$pid"
   R[$b.rss_peak_mb]=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   R[$b.rss_end_mb]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   log "$b: peak RSS ${R[$b.rss_peak_mb]} MB"
@@ -363,11 +389,17 @@ verdict() { # value op limit -> met / MISSED
   row "c32: wrk p50 (ms)" c32.wrk_p50_ms
   row "c32: wrk p99 (ms)" c32.wrk_p99_ms
   row "c32: requests/s" c32.rps
+  row "c32: CPU/request, anju (ms)" c32.cpu_anju_ms
+  row "c32: CPU/request, database (ms)" c32.cpu_db_ms
+  row "c32: CPU/request, wrk (ms)" c32.cpu_wrk_ms
+  row "c1: CPU/request, anju (ms)" c1.cpu_anju_ms
+  row "c1: CPU/request, database (ms)" c1.cpu_db_ms
   row "c32: statuses" c32.statuses
   row "c32: socket errors (read/timeout)" c32.err_read
   row "server RSS after start (MiB)" rss_start_mb
   row "server peak RSS, VmHWM (MiB)" rss_peak_mb
   row "load average before c32 run" c32.load
+  row "CPU pressure (PSI some avg10) before c32" c32.psi
   echo
   echo "targets (issue 2):"
   for b in "${cols[@]}"; do

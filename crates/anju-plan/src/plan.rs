@@ -638,6 +638,15 @@ impl<'a> Planner<'a> {
     fn run(mut self, warm: Option<&HashMap<u64, i64>>) -> Result<Plan, PlanError> {
         let start = Instant::now();
         self.find_candidates(None);
+        // Units sharing a nearest site sit together, so the solver's per-site work walks
+        // adjacent memory (it regroups cold solves itself, but not warm ones).
+        let cands = &self.cands;
+        self.units.sort_by_cached_key(|u| {
+            (
+                cands[u.origin as usize].first().map_or(u32::MAX, |c| c.0),
+                u.origin,
+            )
+        });
         self.stats.build_time += start.elapsed();
         let mut warm: Option<Warm> = warm.map(|w| {
             let mut warm = Warm {
@@ -691,13 +700,10 @@ impl<'a> Planner<'a> {
                 return self.round(&t, &travel, &flow);
             }
             self.stats.retries += 1;
-            for &i in &retry {
-                self.k[i] = self.k[i]
-                    .saturating_mul(4)
-                    .min(open)
-                    .min(self.options.max_k);
-            }
             let start = Instant::now();
+            for &i in &retry {
+                self.k[i] = self.widen(i, &flow.load, open);
+            }
             self.find_candidates(Some(&retry));
             self.stats.build_time += start.elapsed();
             // Everyone starts where this solve put them; only the retried move.
@@ -715,6 +721,31 @@ impl<'a> Planner<'a> {
                 );
             }
             warm = Some(next);
+        }
+    }
+
+    /// A longer candidate list for origin `i`: up to the nearest site that has places left
+    /// in the last solve. Wide lists are costly (every arc of an origin is a residual arc
+    /// at each site it visits), so lists grow only as far as the room is.
+    fn widen(&self, i: usize, load: &[i64], open: usize) -> usize {
+        let o = &self.origins[i];
+        let limit = open.min(self.options.max_k);
+        let mut near = Vec::new();
+        let mut k = self.k[i];
+        loop {
+            k = k.saturating_mul(2).min(limit);
+            self.index.nearest(o.point, k, o.max_distance_m, &mut near);
+            let room = near.iter().position(|&(j, d)| {
+                let site = &self.sites[j as usize];
+                load[j as usize] < i64::from(site.capacity)
+                    && self.options.cost.cost(o, site, d).is_some()
+            });
+            if let Some(p) = room {
+                return (p + 1).max(self.k[i] + 1).min(limit);
+            }
+            if k >= limit || near.len() < k {
+                return k;
+            }
         }
     }
 
