@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod household;
 pub mod identity;
+pub mod lifecycle;
 pub mod officer;
 pub mod phone;
 pub mod scope;
