@@ -178,7 +178,7 @@ pub fn transition(
 pub fn replay(actions: impl IntoIterator<Item = Action>) -> Option<ItemState> {
     actions
         .into_iter()
-        .try_fold(ItemState::Assigned, |s, a| target(s, a))
+        .try_fold(ItemState::Assigned, target)
 }
 
 #[cfg(test)]
