@@ -176,9 +176,7 @@ pub fn transition(
 /// Replays a history of actions from `assigned`; the current state of an item is always
 /// the replay of its events.
 pub fn replay(actions: impl IntoIterator<Item = Action>) -> Option<ItemState> {
-    actions
-        .into_iter()
-        .try_fold(ItemState::Assigned, target)
+    actions.into_iter().try_fold(ItemState::Assigned, target)
 }
 
 #[cfg(test)]

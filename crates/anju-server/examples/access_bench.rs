@@ -68,10 +68,22 @@ async fn seed(store: &Store) {
             },
         })
         .collect();
-    store.seed_households(&all, &seeds).await.expect("households");
+    store
+        .seed_households(&all, &seeds)
+        .await
+        .expect("households");
     let hash = anju_server::auth::hash_password_blocking("bench-password-1").expect("hash");
     store
-        .create_user(&all, &NewUser { username: "bench".into(), password_hash: hash, role: Role::District, area: AreaCode::parse("500101").expect("d"), officer_id: None })
+        .create_user(
+            &all,
+            &NewUser {
+                username: "bench".into(),
+                password_hash: hash,
+                role: Role::District,
+                area: AreaCode::parse("500101").expect("d"),
+                officer_id: None,
+            },
+        )
         .await
         .expect("user");
 }
@@ -79,7 +91,9 @@ async fn seed(store: &Store) {
 async fn run(label: &str, url: &str) {
     let store = Store::open(url, Clock::System).await.expect("open");
     seed(&store).await;
-    let addr = anju_server::spawn("127.0.0.1:0", AppState::new(store.clone())).await.expect("spawn");
+    let addr = anju_server::spawn("127.0.0.1:0", AppState::new(store.clone()))
+        .await
+        .expect("spawn");
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
 
@@ -105,23 +119,46 @@ async fn run(label: &str, url: &str) {
     let url_page = format!("{base}/api/v1/households?area=500101&limit=50");
     let mut server = Vec::new();
     for i in 0..2000 {
-        let r = http.get(&url_page).bearer_auth(&token).send().await.expect("get");
-        let st = r.headers()["server-timing"].to_str().expect("timing").to_owned();
+        let r = http
+            .get(&url_page)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        let st = r.headers()["server-timing"]
+            .to_str()
+            .expect("timing")
+            .to_owned();
         let _ = r.bytes().await;
         if i >= 200 {
-            server.push(st.trim_start_matches("app;dur=").parse::<f64>().expect("dur"));
+            server.push(
+                st.trim_start_matches("app;dur=")
+                    .parse::<f64>()
+                    .expect("dur"),
+            );
         }
     }
-    let q = ListQuery { area: AreaCode::parse("500101").ok(), limit: Some(50), ..Default::default() };
+    let q = ListQuery {
+        area: AreaCode::parse("500101").ok(),
+        limit: Some(50),
+        ..Default::default()
+    };
     let mut direct = Vec::new();
     let mut lookup = Vec::new();
     let hash = anju_server::auth::token_hash(&token);
     for i in 0..2000 {
         let t = Instant::now();
-        store.list_households(&Scope::everything(), &q).await.expect("list");
+        store
+            .list_households(&Scope::everything(), &q)
+            .await
+            .expect("list");
         let d = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        store.session_user(&hash).await.expect("session").expect("live");
+        store
+            .session_user(&hash)
+            .await
+            .expect("session")
+            .expect("live");
         let l = t.elapsed().as_secs_f64() * 1e3;
         if i >= 200 {
             direct.push(d);

@@ -9,7 +9,9 @@ use sqlx::Connection;
 async fn raw(url: &str, sql: &str) {
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     if let Some(path) = url.strip_prefix("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .expect("connect");
         sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
@@ -35,9 +37,15 @@ async fn store_with_writes(b: Backend) -> (Store, String) {
     .await
     .expect("areas");
     for i in 0..5 {
-        let u = UnitInput { id: None, name: format!("单位{i}"), kind: "department".into(), area: "50".into(), phone: None }
-            .validate()
-            .expect("unit");
+        let u = UnitInput {
+            id: None,
+            name: format!("单位{i}"),
+            kind: "department".into(),
+            area: "50".into(),
+            phone: None,
+        }
+        .validate()
+        .expect("unit");
         s.create_unit(&all, None, &u).await.expect("unit");
     }
     (s, url)
@@ -50,7 +58,10 @@ async fn every_write_is_chained_and_the_chain_verifies() {
         let report = s.verify_audit().await.expect("verify");
         assert_eq!(report.rows, 6, "{b:?}");
         assert!(report.first_break.is_none(), "{report:?}");
-        let (rows, _) = s.audit(&Scope::everything(), None, 10, None).await.expect("audit");
+        let (rows, _) = s
+            .audit(&Scope::everything(), None, 10, None)
+            .await
+            .expect("audit");
         assert_eq!(rows[0].action, "create");
         assert_eq!(rows[0].entity, "unit");
     }
@@ -63,7 +74,9 @@ async fn the_trail_refuses_changes_and_tampering_is_found() {
         // The database itself refuses to rewrite history…
         let sql = sqlx::AssertSqlSafe("UPDATE audit SET detail = '{}' WHERE seq = 3".to_owned());
         let refused = if let Some(path) = url.strip_prefix("sqlite:") {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .expect("connect");
             sqlx::raw_sql(sql).execute(&mut c).await.is_err()
         } else {
             let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
@@ -77,7 +90,11 @@ async fn the_trail_refuses_changes_and_tampering_is_found() {
             Backend::Postgres => "ALTER TABLE audit DISABLE TRIGGER audit_no_change;",
         };
         raw(&url, disable).await;
-        raw(&url, "UPDATE audit SET detail = '{\"units\": 999}' WHERE seq = 3").await;
+        raw(
+            &url,
+            "UPDATE audit SET detail = '{\"units\": 999}' WHERE seq = 3",
+        )
+        .await;
         let r = s.verify_audit().await.expect("verify");
         assert_eq!(r.first_break.as_ref().map(|b| b.seq), Some(3), "{r:?}");
 
@@ -85,7 +102,10 @@ async fn the_trail_refuses_changes_and_tampering_is_found() {
         raw(&url, disable).await;
         raw(&url, "DELETE FROM audit WHERE seq = 6").await;
         let r = s.verify_audit().await.expect("verify");
-        assert!(r.first_break.is_some(), "{b:?}: deleting the last row went unnoticed");
+        assert!(
+            r.first_break.is_some(),
+            "{b:?}: deleting the last row went unnoticed"
+        );
 
         let (s, url) = store_with_writes(b).await;
         raw(&url, disable).await;
