@@ -49,7 +49,10 @@ val() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  cpus: $(getconf _NPROCESSORS_ONLN)  $(uname -srm)"
 echo "ortools: $("$PY" -c 'import ortools; print(ortools.__version__)')  rustc: $(rustc --version | cut -d' ' -f2)"
 echo
-echo "| instance | arcs | Anju solve (s) | OR-Tools solve (s) | ratio | optimal cost (both) | Anju peak MiB | OR-Tools peak MiB |"
+echo "Solve times are wall clock; CPU time (user + system) is in brackets, since on a shared"
+echo "machine wall time includes waiting for a core."
+echo
+echo "| instance | arcs | Anju solve, s | OR-Tools solve, s | ratio | optimal cost (both) | Anju peak MiB | OR-Tools peak MiB |"
 echo "|---|---|---|---|---|---|---|---|"
 status=0
 for name in "$@"; do
@@ -71,6 +74,8 @@ for name in "$@"; do
     o_cost=$(val "$ort" cost)
     a_s=$(val "$anju" seconds)
     o_s=$(val "$ort" seconds)
+    a_cpu=$(val "$anju" cpu_seconds)
+    o_cpu=$(val "$ort" cpu_seconds)
     ratio=$(awk -v a="$a_s" -v o="$o_s" 'BEGIN { printf "%.3f", a / o }')
     a_mib=$(( $(val "$anju" peak_kib) / 1024 ))
     o_mib=$(( $(val "$ort" peak_kib) / 1024 ))
@@ -80,7 +85,7 @@ for name in "$@"; do
         cost="MISMATCH anju=$a_cost ortools=$o_cost"
         status=1
     fi
-    echo "| $name ($n x $m) | $arcs | $a_s | $o_s | $ratio | $cost | $a_mib | $o_mib |"
+    echo "| $name ($n x $m) | $arcs | $a_s ($a_cpu) | $o_s ($o_cpu) | $ratio | $cost | $a_mib | $o_mib |"
 done
 for name in "$@"; do
     if [ "$name" = replan ]; then

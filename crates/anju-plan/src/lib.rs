@@ -18,6 +18,7 @@ mod error;
 mod flow;
 mod geo;
 mod plan;
+mod radix;
 mod transport;
 
 pub use cost::{CostSource, CostTable, Distance};

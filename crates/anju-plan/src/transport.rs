@@ -11,6 +11,7 @@ use std::collections::BinaryHeap;
 
 use crate::PlanError;
 use crate::flow::Network;
+use crate::radix::RadixHeap;
 
 const NONE: u32 = u32::MAX;
 /// `Pred::out_arc` of a backward step that places an unplaced origin.
@@ -313,7 +314,7 @@ struct Solver<'a> {
     done: Vec<u32>,
     round: u32,
     pred: Vec<Pred>,
-    pq: BinaryHeap<Reverse<(i64, u32)>>,
+    pq: RadixHeap,
     settled: Vec<u32>,
     path: Vec<Pred>,
     mark: Vec<u32>,
@@ -414,7 +415,7 @@ impl<'a> Solver<'a> {
             done: vec![0; m + 1],
             round: 0,
             pred: vec![NO_PRED; m + 1],
-            pq: BinaryHeap::new(),
+            pq: RadixHeap::new(),
             settled: Vec::new(),
             path: Vec::new(),
             mark: vec![0; m],
@@ -562,8 +563,8 @@ impl<'a> Solver<'a> {
         self.settled.clear();
         self.seen[j] = round;
         self.dist[j] = 0;
-        self.pq.push(Reverse((0, j as u32)));
-        while let Some(Reverse((d, v))) = self.pq.pop() {
+        self.pq.push(0, j as u32);
+        while let Some((d, v)) = self.pq.pop() {
             let v = v as usize;
             if self.done[v] == round || d > self.dist[v] {
                 continue;
@@ -960,7 +961,7 @@ impl<'a> Solver<'a> {
             self.seen[v] = self.round;
             self.dist[v] = d;
             self.pred[v] = p;
-            self.pq.push(Reverse((d, v as u32)));
+            self.pq.push(d, v as u32);
         }
     }
 
@@ -977,8 +978,8 @@ impl<'a> Solver<'a> {
         self.settled.clear();
         self.seen[s] = round;
         self.dist[s] = 0;
-        self.pq.push(Reverse((0, s as u32)));
-        while let Some(Reverse((d, v))) = self.pq.pop() {
+        self.pq.push(0, s as u32);
+        while let Some((d, v)) = self.pq.pop() {
             let v = v as usize;
             if self.done[v] == round || d > self.dist[v] {
                 continue;
