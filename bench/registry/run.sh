@@ -15,12 +15,17 @@
 #   3. Builds a 1,000,000-household database per backend with `anju demo --no-serve`
 #      (timed), kept in bench/out/registry/ (SQLite file) or in the bench PostgreSQL
 #      (database anju_bench); reused on later runs unless --rebuild.
-#   4. Per backend: starts `anju serve`, warms up (wrk -c32 for $ANJU_BENCH_WARMUP),
+#   4. Per backend: starts `anju serve` (signing in as the demo's city-wide admin and
+#      sending its bearer token if the API answers 401), warms up (wrk -c32 for $ANJU_BENCH_WARMUP),
 #      then runs wrk with bench/registry/households.lua (random district first pages and
 #      20 % next pages via cursors; see that file):
 #        wrk -t1 -c32 -d$ANJU_BENCH_DURATION --latency   (throughput, latency under load)
 #        wrk -t1 -c1  -d$ANJU_BENCH_DURATION --latency   (unloaded latency)
-#      and reads the server's peak RSS (VmHWM in /proc/PID/status) afterwards.
+#      and reads the server's peak RSS (VmHWM in /proc/PID/status) afterwards. It also
+#      records the CPU time per request of anju, of the bench PostgreSQL's processes and
+#      of wrk (from /proc and bash's `time`), and the load average and CPU pressure (PSI)
+#      before each run: on a shared machine these tell how far latency and requests/s
+#      were set by other work rather than by anju.
 #   5. Prints a summary table (also written to bench/out/registry/summary.txt) with the
 #      targets of issue 2 marked met / MISSED.
 #
@@ -33,7 +38,9 @@
 # Environment: ANJU_BIN, ANJU_BENCH_OUT (bench/out/registry), ANJU_BENCH_HOUSEHOLDS
 # (1000000), ANJU_BENCH_SEED (2023), ANJU_BENCH_DEMO_RUNS (3), ANJU_BENCH_DURATION (20s),
 # ANJU_BENCH_WARMUP (5s), ANJU_BENCH_NEXT_FRACTION (0.2), ANJU_BENCH_PG_URL,
-# ANJU_BENCH_PG_PORT, ANJU_BENCH_PG_DIR.
+# ANJU_BENCH_PG_PORT, ANJU_BENCH_PG_DIR, ANJU_BENCH_PG_DB (anju_bench; the demo-start runs
+# use <it>_demo), ANJU_BENCH_USER / ANJU_BENCH_PASSWORD (only if the API needs a session and
+# the demo's admin account is not found in bench/out/registry/build-BACKEND.out).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -51,8 +58,8 @@ PG_PORT=${ANJU_BENCH_PG_PORT:-55433}
 PG_DIR=${ANJU_BENCH_PG_DIR:-/tmp/anju-bench-pg}
 COUNTIES=data/chongqing/divisions/nbs2023_cq_counties.csv
 LUA=bench/registry/households.lua
-PG_BIG_DB=anju_bench
-PG_DEMO_DB=anju_bench_demo
+PG_BIG_DB=${ANJU_BENCH_PG_DB:-anju_bench}
+PG_DEMO_DB=${PG_BIG_DB}_demo
 
 REBUILD=0
 SKIP_DEMO=0
@@ -94,6 +101,7 @@ stop_pid() {
 need_apt=()
 command -v wrk >/dev/null || need_apt+=(wrk)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v jq >/dev/null || need_apt+=(jq)
 if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then command -v psql >/dev/null || need_apt+=(postgresql-client); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]} from Debian's packages"
@@ -107,6 +115,7 @@ if [ ! -x "$ANJU_BIN" ]; then
   cargo build --release -p anju-cli >&2
 fi
 BIN=$(cd "$(dirname "$ANJU_BIN")" && pwd)/$(basename "$ANJU_BIN")
+BIN_SUM=$(sha256sum "$BIN" | cut -c1-16)
 
 mkdir -p "$OUT/tmp"
 OUT=$(cd "$OUT" && pwd)
@@ -197,9 +206,10 @@ time_demo_once() { # backend run
     fi
   done
   [ -n "$t1" ] || die "demo ($b) exited before serving; see $OUT/demo-start-$b-$run.log"
-  # It really serves households.
-  curl -fsS -o /dev/null "http://$SERVE_ADDR/api/v1/households?area=500101&limit=50" ||
-    die "demo ($b) serving line printed but /api/v1/households failed"
+  # It really answers (200, or 401 once the API needs a session).
+  local code
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$SERVE_ADDR/api/v1/households?area=500101&limit=50" || true)
+  [[ $code == 200 || $code == 401 ]] || die "demo ($b) printed its serving line but /api/v1/households answered $code"
   stop_pid "$pid"
   exec {fd}<&-
   rm -f "$fifo"
@@ -241,6 +251,8 @@ build_big() { # backend
   db=$(db_url "$b" big)
   if [ "$REBUILD" = 0 ] && big_present "$b"; then
     log "reusing the $BIG-household $b database ($(grep '^seconds=' "$marker"), built $(grep '^date=' "$marker" | cut -d= -f2))"
+    grep -q "^binary_sha256=$BIN_SUM$" "$marker" ||
+      log "note: it was built by another anju binary; its build time is that binary's (--rebuild to redo)"
   else
     rm -f "$marker"
     if [ "$b" = postgres ]; then pg_recreate "$PG_BIG_DB"; fi
@@ -249,12 +261,12 @@ build_big() { # backend
     local load_before
     load_before=$(loadavg)
     t0=$(date +%s%N)
-    "$BIN" demo --households "$BIG" --seed "$SEED" --db "$db" --no-serve 2>"$OUT/build-$b.log" ||
+    "$BIN" demo --households "$BIG" --seed "$SEED" --db "$db" --no-serve >"$OUT/build-$b.out" 2>"$OUT/build-$b.log" ||
       die "building the $b database failed; see $OUT/build-$b.log"
     t1=$(date +%s%N)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
-    printf 'households=%s\nseed=%s\nseconds=%s\ndate=%s\nload_before=%s\nload_after=%s\n' \
-      "$BIG" "$SEED" "$secs" "$(date -Is)" "$load_before" "$(loadavg)" >"$marker"
+    printf 'households=%s\nseed=%s\nseconds=%s\ndate=%s\nload_before=%s\nload_after=%s\nbinary_sha256=%s\n' \
+      "$BIG" "$SEED" "$secs" "$(date -Is)" "$load_before" "$(loadavg)" "$BIN_SUM" >"$marker"
     log "built in $secs s"
   fi
   R[$b.build_s]=$(grep '^seconds=' "$marker" | cut -d= -f2)
@@ -291,7 +303,7 @@ run_wrk() { # backend url conns duration label server-pid
   R[$b.$label.psi]=$(awk '/^some/ { sub("avg10=", "", $2); print $2 "%" }' /proc/pressure/cpu 2>/dev/null || echo -)
   a0=$(cpu_ticks "$pid")
   p0=$([ "$b" = postgres ] && pg_ticks || echo -)
-  wrk_cpu=$( { TIMEFORMAT='%U %S'; time wrk -t1 -c"$c" -d"$d" --latency -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$out" 2>&1; } 2>&1 ) ||
+  wrk_cpu=$( { TIMEFORMAT='%U %S'; time wrk -t1 -c"$c" -d"$d" --latency "${AUTH[@]}" -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$out" 2>&1; } 2>&1 ) ||
     die "wrk failed; see $out"
   a1=$(cpu_ticks "$pid")
   p1=$([ "$b" = postgres ] && pg_ticks || echo -)
@@ -314,6 +326,29 @@ run_wrk() { # backend url conns duration label server-pid
   log "$b $label: $(grep -A1 'in-server latency' "$out" | tail -1 | sed 's/^ *//'); ${R[$b.$label.rps]} req/s; wrk p50 ${R[$b.$label.wrk_p50_ms]} ms p99 ${R[$b.$label.wrk_p99_ms]} ms; CPU/request anju ${R[$b.$label.cpu_anju_ms]} ms, db ${R[$b.$label.cpu_db_ms]:--} ms, wrk ${R[$b.$label.cpu_wrk_ms]} ms"
 }
 
+# Once the API needs a session (issue 3), sign in as the demo's city-wide admin, whose
+# credentials the demo printed when it built the database ($OUT/build-BACKEND.out), or as
+# $ANJU_BENCH_USER / $ANJU_BENCH_PASSWORD. Sets AUTH to wrk/curl header arguments.
+AUTH=()
+sign_in() { # backend url
+  local b=$1 url=$2 code user pass token
+  AUTH=()
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "$url/api/v1/households?area=500101&limit=50")
+  [ "$code" = 401 ] || return 0
+  user=${ANJU_BENCH_USER:-}
+  pass=${ANJU_BENCH_PASSWORD:-}
+  if [ -z "$user" ] && [ -f "$OUT/build-$b.out" ]; then
+    read -r user pass < <(awk '$1 == "admin" { print $1, $2; exit }' "$OUT/build-$b.out") || true
+  fi
+  [ -n "$user" ] && [ -n "$pass" ] ||
+    die "$b: the API needs a session and no demo credentials were found; run with --rebuild (or set ANJU_BENCH_USER/ANJU_BENCH_PASSWORD)"
+  token=$(jq -n --arg u "$user" --arg p "$pass" '{username: $u, password: $p}' |
+    curl -fsS -H 'content-type: application/json' --data-binary @- "$url/api/v1/auth/login" | jq -r .token) ||
+    die "$b: signing in as $user failed"
+  AUTH=(-H "Authorization: Bearer $token")
+  log "$b: signed in as $user (requests carry a bearer session)"
+}
+
 bench_backend() { # backend
   local b=$1 db pid url
   db=$(db_url "$b" big)
@@ -323,12 +358,14 @@ bench_backend() { # backend
   wait_serving "$pid" "$OUT/serve-$b.out" 120
   url="http://$SERVE_ADDR"
   log "$b: serving on $url (pid $pid)"
+  sign_in "$b" "$url"
+  R[$b.auth]=$([ ${#AUTH[@]} -gt 0 ] && echo "bearer session" || echo "none")
   local body
-  body=$(curl -fsS "$url/api/v1/households?area=500101&limit=50") || die "$b: households request failed"
+  body=$(curl -fsS "${AUTH[@]}" "$url/api/v1/households?area=500101&limit=50") || die "$b: households request failed"
   [ "$(jq '.items | length' <<<"$body")" = 50 ] || die "$b: a first page of 500101 does not hold 50 households"
   R[$b.rss_start_mb]=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   log "$b: warming up ($WARMUP, -c32)"
-  wrk -t1 -c32 -d"$WARMUP" -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$OUT/wrk-$b-warmup.txt" 2>&1
+  wrk -t1 -c32 -d"$WARMUP" "${AUTH[@]}" -s "$LUA" "$url" -- "$COUNTIES" "$NEXT_FRACTION" >"$OUT/wrk-$b-warmup.txt" 2>&1
   run_wrk "$b" "$url" 32 "$DURATION" c32 "$pid"
   run_wrk "$b" "$url" 1 "$DURATION" c1 "$pid"
   R[$b.rss_peak_mb]=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
@@ -396,6 +433,7 @@ verdict() { # value op limit -> met / MISSED
   row "c1: CPU/request, database (ms)" c1.cpu_db_ms
   row "c32: statuses" c32.statuses
   row "c32: socket errors (read/timeout)" c32.err_read
+  row "authentication" auth
   row "server RSS after start (MiB)" rss_start_mb
   row "server peak RSS, VmHWM (MiB)" rss_peak_mb
   row "load average before c32 run" c32.load
