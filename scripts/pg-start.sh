@@ -13,10 +13,15 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
-if [ -f "$DIR/data/postmaster.pid" ] && "$PGBIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+RUN=(); [ "$(id -u)" = 0 ] && RUN=(runuser -u postgres --)
+# A server already answering here is reused; never wipe a live data directory.
+if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT"; then
   echo "$URL"; exit 0
 fi
-RUN=(); [ "$(id -u)" = 0 ] && RUN=(runuser -u postgres --)
+if [ -f "$DIR/data/postmaster.pid" ] && "${RUN[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+  echo "port $PGPORT does not answer but a server runs in $DIR; stop it first (scripts/pg-stop.sh)" >&2
+  exit 1
+fi
 rm -rf "$DIR"
 install -d -m 0700 "$DIR" "$DIR/data"
 [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$DIR"

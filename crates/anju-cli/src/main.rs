@@ -191,6 +191,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             if no_serve {
+                // Closing checkpoints the write-ahead log into the database file.
+                store.close().await;
                 return Ok(());
             }
             serve(store, &listen).await

@@ -49,6 +49,10 @@ impl ListQuery {
                 ))
             })?,
         };
+        // A first page starts at the range's low end, not at (-1, ''): PostgreSQL begins an
+        // index scan at the row comparison, so a low seed would scan every earlier area.
+        let (after_area, after_id) =
+            std::cmp::max((after_area, after_id), (range.0, String::new()));
         let like = match self.q.as_deref().map(str::trim) {
             None | Some("") => String::new(),
             Some(q) => format!("%{}%", q.replace(['\\', '%', '_'], "")),

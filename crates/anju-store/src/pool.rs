@@ -54,7 +54,10 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory");
+            // A liveness probe before every checkout costs a round trip per query; a dead
+            // connection surfaces as an error on first use instead.
             let pool = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(8)
                 .min_connections(1)
                 .connect_with(opts)
@@ -64,6 +67,7 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(16)
                 .connect_with(opts)
                 .await?;
@@ -100,9 +104,25 @@ impl Store {
 
     /// Refreshes the planner's statistics after a bulk load.
     pub async fn analyze(&self) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query("ANALYZE").execute(p).await?;
-        });
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+                // The bundled SQLite keeps STAT4 samples, which make it re-prepare a statement
+                // whenever its bound values change; the plain counts of sqlite_stat1 suffice.
+                let stat4: Option<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+                )
+                .fetch_optional(p)
+                .await?;
+                if stat4.is_some() {
+                    sqlx::query("DELETE FROM sqlite_stat4").execute(p).await?;
+                    sqlx::query("ANALYZE sqlite_master").execute(p).await?;
+                }
+            }
+            Pool::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
         Ok(())
     }
 

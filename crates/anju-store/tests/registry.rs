@@ -179,6 +179,19 @@ async fn paging_subtree_and_search() {
         }
         assert_eq!(seen.len(), 10, "{b:?}: {seen:?}");
         assert!(!seen.contains(&"赵一".to_string()));
+        // A later district's first page starts at that district, not at the first row.
+        let later = s
+            .list_households(
+                &all,
+                &ListQuery {
+                    area: Some(code("500102")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("later");
+        let names: Vec<_> = later.items.iter().map(|h| h.head_name.as_str()).collect();
+        assert_eq!(names, ["赵一"]);
 
         let found = s
             .list_households(
