@@ -3,9 +3,11 @@
 .PHONY: demo test build bench-registry bench-solver fmt lint
 
 CARGO ?= cargo
+# Where cargo puts the release binary (honours CARGO_TARGET_DIR).
+ANJU := $(or $(CARGO_TARGET_DIR),target)/release/anju
 
 demo: build
-	./target/release/anju demo
+	$(ANJU) demo
 
 build:
 	$(CARGO) build --release -p anju-cli
@@ -17,8 +19,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench-registry:
-	./bench/registry/run.sh
+bench-registry: build
+	ANJU_BIN=$(ANJU) ./bench/registry/run.sh
 
 bench-solver:
 	./bench/solver/run.sh
