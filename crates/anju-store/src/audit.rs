@@ -41,6 +41,26 @@ impl AuditEntry {
     }
 }
 
+/// The audit rows for an insert: one naming the record when a single one was created, one
+/// summary row for a bulk load (a demo or an import of thousands).
+pub(crate) fn insert_entries(
+    entity: &'static str,
+    scope: &Scope,
+    single: Option<(uuid::Uuid, AreaCode)>,
+    count: usize,
+) -> Vec<AuditEntry> {
+    match single {
+        Some((id, area)) if count == 1 => vec![AuditEntry::new("create", entity, id, Some(area))],
+        _ => vec![AuditEntry {
+            action: "import",
+            entity,
+            entity_id: None,
+            area: scope.root(),
+            detail: serde_json::json!({ "records": count }),
+        }],
+    }
+}
+
 /// The canonical content a row's hash covers: its fields in a fixed order as JSON.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn row_hash(

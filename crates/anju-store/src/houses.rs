@@ -6,7 +6,7 @@ use anju_core::view::{HouseView, Page};
 use anju_core::{AreaCode, AreaLevel, GeoPoint, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
-use crate::audit::{AuditEntry, append_audit};
+use crate::audit::{AuditEntry, append_audit, insert_entries};
 use crate::households::{area_string, opt_uuid, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -121,11 +121,7 @@ impl Store {
                     return Err(StoreError::Conflict("a house with this id exists".into()));
                 }
             }
-            let entries: Vec<AuditEntry> = if let [(id, h)] = houses {
-                vec![AuditEntry::new("create", "house", id, Some(h.area))]
-            } else {
-                vec![AuditEntry { action: "import", entity: "house", entity_id: None, area: scope.root(), detail: serde_json::json!({"houses": houses.len()}) }]
-            };
+            let entries = insert_entries("house", scope, houses.first().map(|(id, h)| (*id, h.area)), houses.len());
             append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });

@@ -7,7 +7,7 @@ use anju_core::view::{AreaDutyView, DutyView, OfficerView, Page, ShiftView};
 use anju_core::{AreaCode, AreaLevel, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
-use crate::audit::{AuditEntry, append_audit};
+use crate::audit::{AuditEntry, append_audit, insert_entries};
 use crate::households::{phone_out, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -170,11 +170,7 @@ impl Store {
                                         qb.build().execute(&mut *tx).await?;
                 }
             }
-            let entries: Vec<AuditEntry> = if let ([(id, _)], [area]) = (officers, areas) {
-                vec![AuditEntry::new("create", "officer", id, Some(*area))]
-            } else {
-                vec![AuditEntry { action: "import", entity: "officer", entity_id: None, area: scope.root(), detail: serde_json::json!({"officers": officers.len()}) }]
-            };
+            let entries = insert_entries("officer", scope, officers.first().zip(areas.first()).map(|((id, _), a)| (*id, *a)), officers.len());
             append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });

@@ -5,7 +5,7 @@ use anju_core::view::{Page, UnitView};
 use anju_core::{AreaCode, AreaLevel, Permission, Scope};
 use uuid::Uuid;
 
-use crate::audit::{AuditEntry, append_audit};
+use crate::audit::{AuditEntry, append_audit, insert_entries};
 use crate::households::{phone_out, uuid};
 use crate::page::{ListQuery, finish};
 use crate::pool::on_pool;
@@ -88,11 +88,7 @@ impl Store {
                                         return Err(StoreError::Conflict("a unit with this id exists".into()));
                 }
             }
-            let entries: Vec<AuditEntry> = if let [(id, u)] = units {
-                vec![AuditEntry::new("create", "unit", id, Some(u.area))]
-            } else {
-                vec![AuditEntry { action: "import", entity: "unit", entity_id: None, area: scope.root(), detail: serde_json::json!({"units": units.len()}) }]
-            };
+            let entries = insert_entries("unit", scope, units.first().map(|(id, u)| (*id, u.area)), units.len());
             append_audit!(tx, now, scope, entries);
             tx.commit().await?;
         });
