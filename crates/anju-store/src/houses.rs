@@ -6,6 +6,7 @@ use anju_core::view::{HouseView, Page};
 use anju_core::{AreaCode, AreaLevel, GeoPoint, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
+use crate::archive::Archivable;
 use crate::audit::{AuditEntry, append_audit, insert_entries};
 use crate::households::{area_string, opt_uuid, uuid};
 use crate::page::{ListQuery, finish};
@@ -195,16 +196,7 @@ impl Store {
         let old = self.house(scope, id).await?;
         scope.require(Permission::Archive)?;
         let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let now = self.now();
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
-                .bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
-            if n == 1 {
-                append_audit!(tx, now, scope, [AuditEntry::new("archive", "house", id, Some(area))]);
-            }
-            tx.commit().await?;
-        });
+        self.archive_row(scope, Archivable::House, id, area).await?;
         self.house(scope, id).await
     }
 }

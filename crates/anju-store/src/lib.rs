@@ -5,6 +5,7 @@
 //! Every query takes a [`Scope`](anju_core::Scope): rows outside its subtree are not
 //! found, not counted and not listed.
 
+mod archive;
 mod areas;
 mod audit;
 mod error;
