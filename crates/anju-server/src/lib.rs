@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 mod extract;
 mod routes;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

@@ -1,9 +1,8 @@
-//! Health, readiness and the landing page.
+//! Health, readiness, and the fallback that hands other paths to the web app.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -55,25 +54,15 @@ async fn readyz(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
     Ok(Json(Health { status: "ready" }))
 }
 
-pub async fn not_found(uri: axum::http::Uri) -> impl IntoResponse {
-    if uri.path().starts_with("/api/") {
+/// Anything the API does not serve: under `/api/` a problem+json 404, elsewhere the
+/// embedded web app (its files, or `index.html` for the app's own routes).
+pub async fn not_found(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
         return ApiError::NotFound.into_response();
     }
-    if uri.path() == "/" {
-        return Html(LANDING).into_response();
-    }
-    (StatusCode::NOT_FOUND, Html("<h1>404</h1>")).into_response()
+    crate::web::serve(&method, &uri, &headers)
 }
-
-const LANDING: &str = r#"<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>安居 Anju</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>安居 Anju</h1>
-<p>灾害防治与恢复重建闭环平台 · Closed-loop disaster prevention and recovery</p>
-<ul>
-<li><a href="/api/v1/areas/50">/api/v1/areas/50</a> — 重庆市 Chongqing</li>
-<li><a href="/api/v1/areas/50/children">/api/v1/areas/50/children</a> — 区县 districts</li>
-<li><a href="/api/v1/households?area=500101&amp;limit=5">/api/v1/households</a> — 住户 households</li>
-<li><a href="/api/v1/openapi.json">/api/v1/openapi.json</a> — OpenAPI</li>
-</ul>
-</body></html>"#;

@@ -1,0 +1,48 @@
+// Routes; every screen is lazy so the phone's inbox loads no chart or map code.
+// Signed-out users go to sign-in and come back to where they were going.
+
+import { createRouter, createWebHistory } from 'vue-router'
+import { onSessionExpired } from './api/client'
+import { forget, homeArea, me } from './session'
+import { within } from './format'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/signin', name: 'signin', component: () => import('./views/SignIn.vue'), meta: { public: true } },
+    { path: '/', redirect: () => `/overview/${homeArea.value}` },
+    { path: '/overview/:area', name: 'overview', component: () => import('./views/OverviewView.vue'), meta: { area: true } },
+    { path: '/registry/:kind(households|houses|units|officers)', name: 'registry', component: () => import('./views/registry/RecordList.vue'), meta: { area: 'query' } },
+    { path: '/registry/:kind(households|houses|units|officers)/new', name: 'record-new', component: () => import('./views/registry/RecordForm.vue') },
+    { path: '/registry/:kind(households|houses|units|officers)/:id', name: 'record', component: () => import('./views/registry/RecordDetail.vue') },
+    { path: '/registry/:kind(households|houses|units|officers)/:id/edit', name: 'record-edit', component: () => import('./views/registry/RecordForm.vue') },
+    { path: '/inbox', name: 'inbox', component: () => import('./views/items/InboxView.vue') },
+    { path: '/items', name: 'items', component: () => import('./views/items/ItemList.vue'), meta: { area: 'query' } },
+    { path: '/items/:id', name: 'item', component: () => import('./views/items/ItemDetail.vue') },
+    { path: '/reports', name: 'reports', component: () => import('./views/items/ReportList.vue'), meta: { area: 'query' } },
+    { path: '/reports/new', name: 'report-new', component: () => import('./views/items/ReportForm.vue') },
+    { path: '/supervision/:area', name: 'supervision', component: () => import('./views/SupervisionView.vue'), meta: { area: true } },
+    { path: '/outbox', name: 'outbox', component: () => import('./views/OutboxView.vue') },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFound.vue') },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (to.meta.public) return true
+  if (!me.value) return { name: 'signin', query: { next: to.fullPath } }
+  // Never above the user's own area: a deeper link is fine, a shallower one is moved down.
+  const area = to.meta.area === true ? (to.params.area as string) : to.meta.area === 'query' ? (to.query.area as string | undefined) : undefined
+  if (area && !within(area, homeArea.value)) {
+    return to.meta.area === true
+      ? { ...to, params: { ...to.params, area: homeArea.value } }
+      : { ...to, query: { ...to.query, area: homeArea.value } }
+  }
+  return true
+})
+
+// Session expired or revoked: forget it and sign in again, then come back here.
+onSessionExpired(() => {
+  const current = router.currentRoute.value
+  forget()
+  if (current.name !== 'signin') void router.replace({ name: 'signin', query: { next: current.fullPath, expired: '1' } })
+})
