@@ -4,7 +4,7 @@
 
 import { api } from './api/client'
 import type { Area } from './api/types'
-import { ancestry } from './format'
+export { crumbs } from './format'
 
 const cache = new Map<string, Promise<Area>>()
 const childCache = new Map<string, Promise<Area[]>>()
@@ -27,11 +27,6 @@ export function getChildren(code: string): Promise<Area[]> {
     childCache.set(code, p)
   }
   return p
-}
-
-/** The codes shown as breadcrumbs for `code`, starting at the user's `home`. */
-export function crumbs(code: string, home: string): string[] {
-  return ancestry(code).filter((c) => c.length >= home.length && code.startsWith(home))
 }
 
 export function forgetAreas() {

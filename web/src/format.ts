@@ -82,3 +82,8 @@ export function toCsv(rows: (string | number | null | undefined)[][]): string {
   }
   return '\ufeff' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
 }
+
+/** The codes shown as breadcrumbs for `code`, starting at the user's `home`. */
+export function crumbs(code: string, home: string): string[] {
+  return ancestry(code).filter((c) => c.length >= home.length && code.startsWith(home))
+}

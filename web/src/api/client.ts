@@ -5,7 +5,7 @@
 import { ApiError, Unreachable, problemFrom } from './errors'
 import { reachable } from '../network'
 
-let csrfToken: string | null = localStorage.getItem('anju.csrf')
+let csrfToken: string | null = globalThis.localStorage?.getItem('anju.csrf') ?? null
 let onUnauthenticated: (() => void) | null = null
 
 export function setCsrf(token: string | null) {
