@@ -73,6 +73,46 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The closed loop's items.
+    Items {
+        #[command(subcommand)]
+        command: ItemsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ItemsCommand {
+    /// List items, soonest due first.
+    List {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        /// Limit to this area's subtree.
+        #[arg(long)]
+        area: Option<String>,
+        /// Only open items past their deadline.
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One item with its history.
+    Show {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        id: uuid::Uuid,
+    },
+    /// The supervision table: items by state and overdue for each child area.
+    Stats {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        #[arg(long, default_value = "50")]
+        area: String,
+    },
+    /// Send the reminders and escalations due now (the server does this by itself).
+    Deadlines {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -117,7 +157,8 @@ enum SessionsCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the audit chain; exit non-zero on the first broken link.
+    /// Recompute the access audit chain, every item's history chain and the item ledger;
+    /// report the first broken link of each and exit non-zero on any.
     Verify {
         #[arg(long, env = "ANJU_DB")]
         db: String,
@@ -216,15 +257,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: AuditCommand::Verify { db },
         } => {
             let store = open(&db).await?;
+            let started = std::time::Instant::now();
             let report = store.verify_audit().await?;
-            match report.first_break {
-                None => {
-                    println!("audit trail: {} rows, chain intact", report.rows);
-                    Ok(())
+            let items = store.verify_items().await?;
+            let mut broken = 0;
+            match &report.first_break {
+                None => println!("access audit: {} rows, chain intact", report.rows),
+                Some(b) => {
+                    broken += 1;
+                    println!("access audit: BROKEN at row {}: {}", b.seq, b.problem);
                 }
-                Some(b) => bail!("audit trail: broken at row {}: {}", b.seq, b.problem),
             }
+            match &items.item_break {
+                None => println!(
+                    "item histories: {} items, {} events, every chain intact",
+                    items.items, items.events
+                ),
+                Some(b) => {
+                    broken += 1;
+                    println!(
+                        "item histories: BROKEN in item {} at event {}: {}",
+                        b.item_id, b.seq, b.problem
+                    );
+                }
+            }
+            match &items.ledger_break {
+                None => println!("item ledger: {} rows, chain intact and matching every item", items.ledger_rows),
+                Some(b) => {
+                    broken += 1;
+                    println!("item ledger: BROKEN at item {} (event {}): {}", b.item_id, b.seq, b.problem);
+                }
+            }
+            println!("checked in {:.2} s", started.elapsed().as_secs_f64());
+            if broken > 0 {
+                bail!("{broken} chain(s) broken");
+            }
+            Ok(())
         }
+        Command::Items { command } => items(command).await,
         Command::Openapi => {
             let store = Store::open("sqlite::memory:", Clock::System).await?;
             let doc = anju_server::openapi(AppState::new(store));
@@ -253,10 +323,79 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     );
     let _ = writeln!(out, "Press Ctrl-C to stop.");
     let _ = out.flush();
+    let _deadlines = anju_server::worker::spawn_deadlines(store.clone());
     anju_server::serve(listener, AppState::new(store), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    Ok(())
+}
+
+async fn items(command: ItemsCommand) -> anyhow::Result<()> {
+    let all = Scope::everything();
+    match command {
+        ItemsCommand::List {
+            db,
+            area,
+            overdue,
+            limit,
+        } => {
+            let store = open(&db).await?;
+            let area = area
+                .as_deref()
+                .map(|a| AreaCode::parse(a).with_context(|| format!("area {a:?}")))
+                .transpose()?;
+            let page = store
+                .list_items(
+                    &all,
+                    &anju_store::ItemQuery {
+                        area,
+                        overdue: overdue.then_some(true),
+                        limit: Some(limit.clamp(1, 500)),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            println!("{:<36} {:<12} {:<25} {:<3} title", "id", "state", "due", "esc");
+            for i in page.items {
+                println!(
+                    "{:<36} {:<12} {:<25} {:<3} {} ({})",
+                    i.id,
+                    serde_json::to_value(i.state)?.as_str().unwrap_or(""),
+                    i.due_at,
+                    i.escalation_level,
+                    i.title,
+                    i.area_name
+                );
+            }
+        }
+        ItemsCommand::Show { db, id } => {
+            let store = open(&db).await?;
+            let d = store.item(&all, id).await.with_context(|| format!("no item {id}"))?;
+            println!("{}", serde_json::to_string_pretty(&d)?);
+        }
+        ItemsCommand::Stats { db, area } => {
+            let store = open(&db).await?;
+            let area = AreaCode::parse(&area).with_context(|| format!("area {area:?}"))?;
+            let s = store.item_stats(&all, Some(area)).await?;
+            println!(
+                "{:<14} {:<16} {:>7} {:>7} {:>9} {:>7} {:>7}",
+                "area", "name", "open", "overdue", "submitted", "closed", "total"
+            );
+            for r in s.rows.iter().chain(std::iter::once(&s.total)) {
+                let closed = r.verified + r.cancelled;
+                println!(
+                    "{:<14} {:<16} {:>7} {:>7} {:>9} {:>7} {:>7}",
+                    r.area, r.name_zh, r.open, r.overdue, r.submitted, closed, r.open + closed
+                );
+            }
+        }
+        ItemsCommand::Deadlines { db } => {
+            let store = open(&db).await?;
+            let run = store.run_deadlines(1000).await?;
+            println!("sent {} reminder(s), made {} escalation(s)", run.reminded, run.escalated);
+        }
+    }
     Ok(())
 }
 

@@ -5,12 +5,15 @@
 pub mod access;
 pub mod area;
 pub mod clock;
+pub mod deadline;
 pub mod error;
 pub mod household;
 pub mod identity;
+pub mod item;
 pub mod lifecycle;
 pub mod officer;
 pub mod phone;
+pub mod report;
 pub mod scope;
 pub mod view;
 

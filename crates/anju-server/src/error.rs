@@ -19,6 +19,9 @@ pub struct Problem {
     /// For validation problems: every failing field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a refused lifecycle transition: the transitions the item's state allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<anju_core::lifecycle::Action>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,12 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A lifecycle transition the item's state does not allow.
+    #[error("{detail}")]
+    Transition {
+        detail: String,
+        allowed: Vec<anju_core::lifecycle::Action>,
+    },
     #[error("the request body is larger than the limit")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -58,6 +67,17 @@ impl From<StoreError> for ApiError {
                 permission_name(p)
             )),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Transition(t) => {
+                use anju_core::lifecycle::TransitionError as T;
+                match &t {
+                    T::NotAllowedFrom { allowed, .. } => ApiError::Transition {
+                        detail: t.to_string(),
+                        allowed: allowed.clone(),
+                    },
+                    T::NotYours { .. } => ApiError::Forbidden(t.to_string()),
+                    T::Missing(m) => ApiError::Conflict((*m).to_owned()),
+                }
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -83,6 +103,11 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ApiError::Transition { .. } => (
+                StatusCode::CONFLICT,
+                "transition-not-allowed",
+                "Transition not allowed",
+            ),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -115,6 +140,10 @@ impl ApiError {
             detail,
             errors: match self {
                 ApiError::Validation(v) => Some(v.errors.clone()),
+                _ => None,
+            },
+            allowed: match self {
+                ApiError::Transition { allowed, .. } => Some(allowed.clone()),
                 _ => None,
             },
         }

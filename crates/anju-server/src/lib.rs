@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod routes;
 pub mod web;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -62,6 +63,8 @@ impl AppState {
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "Accounts (admins)"),
         (name = "audit", description = "The access audit trail (admins)"),
+        (name = "items", description = "The closed loop: items, transitions, splitting, supervision, inbox"),
+        (name = "reports", description = "Reports in from the field, their triage, and attachments"),
         (name = "system", description = "Health and description")
     )
 )]
@@ -78,6 +81,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::auth::router())
         .merge(routes::users::router())
         .merge(routes::audit::router())
+        .merge(routes::items::router())
+        .merge(routes::reports::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

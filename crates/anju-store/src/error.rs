@@ -13,6 +13,9 @@ pub enum StoreError {
     /// The caller sees the record but their role may not do this to it.
     #[error("your role may not {0:?} here")]
     Forbidden(anju_core::Permission),
+    /// The lifecycle refused the move; it says what is allowed instead.
+    #[error(transparent)]
+    Transition(#[from] anju_core::lifecycle::TransitionError),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]

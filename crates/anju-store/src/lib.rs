@@ -7,23 +7,34 @@
 
 mod archive;
 mod areas;
+mod attachments;
 mod audit;
 mod error;
 mod households;
 mod houses;
+mod items;
+mod notifications;
 mod officers;
 mod page;
 mod pool;
+mod reports;
 mod units;
 mod users;
 
 pub use areas::{AreaSeed, BoundarySeed};
+pub use attachments::{AttachmentMeta, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
 pub use error::StoreError;
 pub use households::HouseholdSeed;
+pub use items::{
+    DeadlineRun, EventView, Inbox, ItemBreak, ItemChainReport, ItemDetail, ItemQuery, ItemStats,
+    ItemStatsRow, ItemView,
+};
+pub use notifications::NotificationView;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
+pub use reports::{ReportQuery, ReportView};
 pub use users::{Credentials, NewUser, SessionUser, UserView};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

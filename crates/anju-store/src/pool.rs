@@ -26,6 +26,7 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) clock: Clock,
+    pub(crate) deadlines: std::sync::Arc<anju_core::deadline::DeadlinePolicy>,
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled once per
@@ -76,7 +77,11 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(Store { pool, clock })
+        Ok(Store {
+            pool,
+            clock,
+            deadlines: std::sync::Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -3,9 +3,11 @@ pub mod audit;
 pub mod auth;
 pub mod households;
 pub mod houses;
+pub mod items;
 pub mod officers;
 #[macro_use]
 pub mod registry;
+pub mod reports;
 pub mod system;
 pub mod units;
 pub mod users;

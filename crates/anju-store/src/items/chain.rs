@@ -1,0 +1,365 @@
+//! The tamper-evident history: each item's own chain of events, and the ledger that
+//! chains every item's head as it was written. Appends happen inside the caller's
+//! transaction; verification reads everything back and recomputes.
+
+use std::collections::HashMap;
+
+use anju_core::item::{EventContent, GENESIS, event_hash};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::pool::on_pool;
+use crate::{Result, Store};
+
+/// An event about to be written: the content its hash covers, plus the idempotency key.
+#[derive(Debug, Clone)]
+pub(crate) struct NewEvent {
+    pub item_id: String,
+    pub seq: i64,
+    pub at: i64,
+    pub actor_user_id: Option<String>,
+    pub kind: &'static str,
+    pub from_state: Option<&'static str>,
+    pub to_state: Option<&'static str>,
+    pub note: Option<String>,
+    pub attachments: String,
+    pub payload: String,
+    pub idem_key: Option<String>,
+}
+
+impl NewEvent {
+    pub fn hash(&self, prev: &str) -> String {
+        event_hash(
+            &EventContent {
+                item_id: &self.item_id,
+                seq: self.seq,
+                at: self.at,
+                actor_user_id: self.actor_user_id.as_deref(),
+                kind: self.kind,
+                from_state: self.from_state,
+                to_state: self.to_state,
+                note: self.note.as_deref(),
+                attachments: &self.attachments,
+                payload: &self.payload,
+            },
+            prev,
+        )
+    }
+}
+
+/// The hash of one ledger row.
+pub(crate) fn ledger_hash(
+    seq: i64,
+    item_id: &str,
+    item_seq: i64,
+    item_hash: &str,
+    prev: &str,
+) -> String {
+    let canonical =
+        serde_json::to_string(&(seq, item_id, item_seq, item_hash, prev)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Writes events (each already chained to its item's previous hash) and their ledger
+/// rows inside the transaction `$tx`. `$events` is a slice of `(NewEvent, prev, hash)`.
+macro_rules! write_events {
+    ($tx:expr, $events:expr) => {{
+        let events: &[($crate::items::chain::NewEvent, String, String)] = $events;
+        for chunk in events.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO item_events (item_id, seq, at, actor_user_id, kind, from_state, to_state, note, \
+                 attachments, payload, idem_key, prev_hash, hash) ",
+            );
+            qb.push_values(chunk, |mut b, (e, prev, hash)| {
+                b.push_bind(e.item_id.clone())
+                    .push_bind(e.seq)
+                    .push_bind(e.at)
+                    .push_bind(e.actor_user_id.clone())
+                    .push_bind(e.kind)
+                    .push_bind(e.from_state)
+                    .push_bind(e.to_state)
+                    .push_bind(e.note.clone())
+                    .push_bind(e.attachments.clone())
+                    .push_bind(e.payload.clone())
+                    .push_bind(e.idem_key.clone())
+                    .push_bind(prev.clone())
+                    .push_bind(hash.clone());
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+        if !events.is_empty() {
+            // Taking the head first queues concurrent writers, as the access audit does.
+            let (last, mut prev): (i64, String) = sqlx::query_as(
+                "UPDATE item_ledger_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+            )
+            .bind(events.len() as i64)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let first = last - events.len() as i64 + 1;
+            let mut rows = Vec::with_capacity(events.len());
+            for (i, (e, _, hash)) in events.iter().enumerate() {
+                let seq = first + i as i64;
+                let h = $crate::items::chain::ledger_hash(seq, &e.item_id, e.seq, hash, &prev);
+                rows.push((seq, e.item_id.clone(), e.seq, hash.clone(), prev.clone(), h.clone()));
+                prev = h;
+            }
+            for chunk in rows.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO item_ledger (seq, item_id, item_seq, item_hash, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.0)
+                        .push_bind(r.1.clone())
+                        .push_bind(r.2)
+                        .push_bind(r.3.clone())
+                        .push_bind(r.4.clone())
+                        .push_bind(r.5.clone());
+                });
+                qb.build().execute(&mut *$tx).await?;
+            }
+            sqlx::query("UPDATE item_ledger_head SET hash = $1 WHERE id = 1")
+                .bind(prev)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use write_events;
+
+/// The first broken link found in an item's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemBreak {
+    pub item_id: String,
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// The result of checking every item chain and the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ItemChainReport {
+    pub items: i64,
+    pub events: i64,
+    pub ledger_rows: i64,
+    /// The first item whose own chain is broken.
+    pub item_break: Option<ItemBreak>,
+    /// The first place the ledger's chain is broken, or disagrees with the items.
+    pub ledger_break: Option<ItemBreak>,
+}
+
+impl ItemChainReport {
+    pub fn is_intact(&self) -> bool {
+        self.item_break.is_none() && self.ledger_break.is_none()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    item_id: String,
+    seq: i64,
+    at: i64,
+    actor_user_id: Option<String>,
+    kind: String,
+    from_state: Option<String>,
+    to_state: Option<String>,
+    note: Option<String>,
+    attachments: String,
+    payload: String,
+    prev_hash: String,
+    hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LedgerRow {
+    seq: i64,
+    item_id: String,
+    item_seq: i64,
+    item_hash: String,
+    prev_hash: String,
+    hash: String,
+}
+
+const PAGE: i64 = 20_000;
+
+impl Store {
+    /// Recomputes every event's hash and link, every ledger row, and checks that the
+    /// ledger's last word on each item is that item's head, and that no item the ledger
+    /// knows has vanished.
+    pub async fn verify_items(&self) -> Result<ItemChainReport> {
+        let mut report = ItemChainReport::default();
+        // The ledger first: its chain, and the last head it recorded for every item.
+        let mut heads: HashMap<String, (i64, String)> = HashMap::new();
+        let mut prev = GENESIS.to_owned();
+        let mut expected = 1i64;
+        let mut after = 0i64;
+        'ledger: loop {
+            let rows = on_pool!(self, p => sqlx::query_as::<_, LedgerRow>(
+                "SELECT seq, item_id, item_seq, item_hash, prev_hash, hash FROM item_ledger \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after).bind(PAGE).fetch_all(p).await?);
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            let n = rows.len() as i64;
+            for r in rows {
+                report.ledger_rows += 1;
+                let problem = if r.seq != expected {
+                    Some(format!("ledger row {expected} is missing"))
+                } else if r.prev_hash != prev {
+                    Some("its previous-hash link does not match the row before".to_owned())
+                } else if ledger_hash(r.seq, &r.item_id, r.item_seq, &r.item_hash, &r.prev_hash)
+                    != r.hash
+                {
+                    Some("its content does not match its hash".to_owned())
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    report.ledger_break.get_or_insert(ItemBreak {
+                        item_id: r.item_id.clone(),
+                        seq: expected.min(r.seq),
+                        problem,
+                    });
+                    break 'ledger;
+                }
+                prev = r.hash;
+                expected += 1;
+                heads.insert(r.item_id, (r.item_seq, r.item_hash));
+            }
+            if n < PAGE {
+                break;
+            }
+        }
+        if report.ledger_break.is_none() {
+            let (head_seq, head_hash): (i64, String) = on_pool!(self, p => sqlx::query_as(
+                "SELECT seq, hash FROM item_ledger_head WHERE id = 1").fetch_one(p).await?);
+            if head_seq != expected - 1 || head_hash != prev {
+                report.ledger_break = Some(ItemBreak {
+                    item_id: String::new(),
+                    seq: head_seq,
+                    problem: "ledger rows at the end of the chain are missing".into(),
+                });
+            }
+        }
+
+        // Then every item's chain, in key order, page by page.
+        let mut cursor = (String::new(), 0i64);
+        let mut current: Option<(String, i64, String)> = None; // item, last seq, last hash
+        let mut broken_item: Option<String> = None;
+        loop {
+            let rows = on_pool!(self, p => sqlx::query_as::<_, EventRow>(
+                "SELECT item_id, seq, at, actor_user_id, kind, from_state, to_state, note, attachments, payload, \
+                 prev_hash, hash FROM item_events WHERE (item_id, seq) > ($1, $2) ORDER BY item_id, seq LIMIT $3")
+                .bind(cursor.0.clone()).bind(cursor.1).bind(PAGE).fetch_all(p).await?);
+            let n = rows.len() as i64;
+            if let Some(last) = rows.last() {
+                cursor = (last.item_id.clone(), last.seq);
+            }
+            for r in rows {
+                report.events += 1;
+                let new_item = current.as_ref().is_none_or(|c| c.0 != r.item_id);
+                if new_item {
+                    if let Some(done) = current.take() {
+                        self.close_item_chain(&mut report, &mut heads, done);
+                    }
+                    report.items += 1;
+                    current = Some((r.item_id.clone(), 0, GENESIS.to_owned()));
+                }
+                let Some(cur) = current.as_mut() else {
+                    continue;
+                };
+                if broken_item.as_deref() == Some(r.item_id.as_str()) {
+                    continue;
+                }
+                let expected_seq = cur.1 + 1;
+                let computed = event_hash(
+                    &EventContent {
+                        item_id: &r.item_id,
+                        seq: r.seq,
+                        at: r.at,
+                        actor_user_id: r.actor_user_id.as_deref(),
+                        kind: &r.kind,
+                        from_state: r.from_state.as_deref(),
+                        to_state: r.to_state.as_deref(),
+                        note: r.note.as_deref(),
+                        attachments: &r.attachments,
+                        payload: &r.payload,
+                    },
+                    &r.prev_hash,
+                );
+                let problem = if r.seq != expected_seq {
+                    Some(format!("event {expected_seq} is missing"))
+                } else if r.prev_hash != cur.2 {
+                    Some("its previous-hash link does not match the event before".to_owned())
+                } else if computed != r.hash {
+                    Some("its content does not match its hash".to_owned())
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    if report.item_break.is_none() {
+                        report.item_break = Some(ItemBreak {
+                            item_id: r.item_id.clone(),
+                            seq: expected_seq.min(r.seq),
+                            problem,
+                        });
+                    }
+                    broken_item = Some(r.item_id.clone());
+                    // The ledger check of this item would only repeat the same finding.
+                    heads.remove(&r.item_id);
+                    continue;
+                }
+                cur.1 = r.seq;
+                cur.2 = r.hash;
+            }
+            if n < PAGE {
+                break;
+            }
+        }
+        if let Some(done) = current.take() {
+            if broken_item.as_deref() == Some(done.0.as_str()) {
+                heads.remove(&done.0);
+            } else {
+                self.close_item_chain(&mut report, &mut heads, done);
+            }
+        }
+        // Whatever the ledger still holds had no events at all: deleted items.
+        if report.ledger_break.is_none()
+            && let Some((item, (seq, _))) = heads.iter().min_by(|a, b| a.0.cmp(b.0))
+        {
+            report.ledger_break = Some(ItemBreak {
+                item_id: item.clone(),
+                seq: *seq,
+                problem: "the ledger records this item but it has no events (deleted)".into(),
+            });
+        }
+        Ok(report)
+    }
+
+    fn close_item_chain(
+        &self,
+        report: &mut ItemChainReport,
+        heads: &mut HashMap<String, (i64, String)>,
+        (item, seq, hash): (String, i64, String),
+    ) {
+        let recorded = heads.remove(&item);
+        if report.ledger_break.is_some() {
+            return;
+        }
+        let problem = match recorded {
+            None => Some("the item's events are not in the ledger".to_owned()),
+            Some((s, _)) if s > seq => Some(format!(
+                "the ledger records event {s} but the item ends at event {seq} (deleted events)"
+            )),
+            Some((s, h)) if s != seq || h != hash => {
+                Some("the item's head does not match the ledger".to_owned())
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            report.ledger_break = Some(ItemBreak {
+                item_id: item,
+                seq,
+                problem,
+            });
+        }
+    }
+}
