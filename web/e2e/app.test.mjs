@@ -2,7 +2,7 @@
 // Each test fails on a console error or a missing translation (harness.openPage).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiGet, launch, openPage, PHONE, shot, signIn, startServer, token } from './harness.mjs'
+import { apiGet, apiPost, fieldAccounts, launch, openPage, PHONE, photoFile, shot, signIn, startServer, token } from './harness.mjs'
 
 let server
 let browser
@@ -181,4 +181,190 @@ describe('language', () => {
   })
 })
 
-export { server, browser, apiGet, token, PHONE }
+
+/** An item from the district to the town's government office, made over the API. */
+async function assignOverApi(accounts, title) {
+  const d = await token(server.base, accounts.district)
+  const units = (await apiGet(server.base, d, '/units?area=500101&limit=20')).items
+  const owners = (await apiGet(server.base, d, '/units?area=500101001&limit=20')).items
+  const verifier = units.find((u) => u.area === '500101' && u.kind === 'government')
+  const owner = owners.find((u) => u.area === '500101001' && u.kind === 'government')
+  const due = new Date(Date.now() + 2 * 86400_000).toISOString()
+  return apiPost(server.base, d, '/items', { title, description: '逐户核实', area: '500101001', owner_unit_id: owner.id, verifier_unit_id: verifier.id, due_at: due })
+}
+
+describe('the closed loop', () => {
+  let accounts
+  before(async () => {
+    accounts = await fieldAccounts(server.base)
+  })
+
+  it('the district assigns, the town accepts and submits with a photo, the district verifies', async () => {
+    const district = await openPage(browser)
+    const town = await openPage(browser)
+    try {
+      // The district assigns through the form.
+      await signIn(district.page, server.base, accounts.district)
+      await district.page.goto(`${server.base}/items?area=500101`)
+      await district.page.getByTestId('new-item').click()
+      await district.page.getByTestId('item-title-input').fill('排查高笋塘街道地质灾害隐患点')
+      await district.page.getByTestId('item-description').fill('雨前逐点排查，拍照上报')
+      await district.page.getByTestId('item-area').selectOption('500101001')
+      await district.page.waitForFunction(() => document.querySelector('[data-testid=item-owner]')?.options.length > 0)
+      await shot(district.page, 'item-new')
+      await district.page.getByTestId('create-item').click()
+      await district.page.waitForURL(/\/items\/[0-9a-f-]{36}$/)
+      const id = district.page.url().split('/').pop()
+      assert.equal(await district.page.getByTestId('item-state').innerText(), '已交办')
+
+      // The town finds it in its inbox, accepts, submits with a photo.
+      await signIn(town.page, server.base, accounts.town)
+      await town.page.goto(`${server.base}/inbox`)
+      await town.page.getByTestId(`item-${id}`).locator('a.title').click()
+      await town.page.getByTestId('action-accept').click()
+      await town.page.getByTestId('confirm-action').click()
+      await town.page.waitForFunction(() => document.querySelector('[data-testid=item-state]')?.textContent === '已接收')
+      await town.page.getByTestId('action-start').click()
+      await town.page.getByTestId('confirm-action').click()
+      await town.page.waitForFunction(() => document.querySelector('[data-testid=item-state]')?.textContent === '办理中')
+      await town.page.getByTestId('action-submit').click()
+      await town.page.getByTestId('note').fill('已逐点排查 12 处，无新增隐患')
+      await town.page.getByTestId('photo-input').setInputFiles(await photoFile(town.page))
+      await town.page.getByTestId('photo-preview').waitFor()
+      await town.page.getByTestId('confirm-action').click()
+      await town.page.waitForFunction(() => document.querySelector('[data-testid=item-state]')?.textContent === '已提交')
+      await shot(town.page, 'item-submitted')
+
+      // The district verifies.
+      await district.page.reload()
+      await district.page.getByTestId('action-verify').click()
+      await district.page.getByTestId('confirm-action').click()
+      await district.page.waitForFunction(() => document.querySelector('[data-testid=item-state]')?.textContent === '已核验')
+      await district.page.locator('[data-testid=events] img').first().waitFor()
+      await shot(district.page, 'item-verified')
+
+      const detail = await apiGet(server.base, await token(server.base, accounts.district), `/items/${id}`)
+      assert.deepEqual(detail.events.map((e) => e.kind), ['create', 'accept', 'start', 'submit', 'verify'])
+      const photo = detail.events[3].attachments[0]
+      const hash = typeof photo === 'string' ? photo : photo.hash
+      // Downscaled on the device: 2400×1800 arrives at most 1600 px wide, as JPEG.
+      const img = await fetch(`${server.base}/api/v1/attachments/${hash}`, { headers: { authorization: `Bearer ${await token(server.base, accounts.district)}` } })
+      assert.equal(img.headers.get('content-type'), 'image/jpeg')
+      district.check()
+      town.check()
+    } finally {
+      await district.close()
+      await town.close()
+    }
+  })
+
+  it('on a phone: the inbox, an item, a report with a point picked on the map', async () => {
+    await assignOverApi(accounts, '转移安置点物资清点')
+    const p = await openPage(browser, PHONE)
+    try {
+      await signIn(p.page, server.base, accounts.town)
+      await p.page.goto(`${server.base}/inbox`)
+      await p.page.getByTestId('inbox-items').locator('li').first().waitFor()
+      await shot(p.page, 'phone-inbox')
+      await p.page.getByTestId('inbox-items').locator('li a.title', { hasText: '转移安置点物资清点' }).first().tap()
+      await p.page.getByTestId('item-title').waitFor()
+      await shot(p.page, 'phone-item')
+      await p.page.getByTestId('nav-inbox').tap()
+      await p.page.getByTestId('file-report').tap()
+      await p.page.getByTestId('description').fill('后山出现裂缝')
+      await p.page.getByTestId('show-map').tap()
+      const map = p.page.getByTestId('point-map')
+      await map.waitFor()
+      await p.page.waitForTimeout(800)
+      const box = await map.boundingBox()
+      await p.page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2)
+      await p.page.waitForFunction(() => document.querySelector('[data-testid=lon]')?.value !== '')
+      const lon = Number(await p.page.getByTestId('lon').inputValue())
+      assert.ok(lon > 105 && lon < 111, `picked lon ${lon}`)
+      await shot(p.page, 'phone-report')
+      await p.page.getByTestId('submit-report').tap()
+      await p.page.getByTestId('report-done').waitFor()
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('offline: a report and a transition wait in the outbox and arrive exactly once', async () => {
+    const item = await assignOverApi(accounts, '离线测试：核查受损房屋')
+    const p = await openPage(browser, { ...PHONE, allow: [/ERR_INTERNET_DISCONNECTED/, /net::ERR_/] })
+    try {
+      await signIn(p.page, server.base, accounts.town)
+      // The service worker keeps the app shell; wait until it controls the page.
+      await p.page.evaluate(() => navigator.serviceWorker.ready)
+      await p.page.reload()
+      await p.page.waitForFunction(() => navigator.serviceWorker.controller !== null)
+      await p.page.goto(`${server.base}/items/${item.id}`)
+      await p.page.getByTestId('action-accept').waitFor()
+
+      await p.context.setOffline(true)
+      await p.page.getByTestId('action-accept').tap()
+      await p.page.getByTestId('note').fill('离线接收')
+      await p.page.getByTestId('confirm-action').tap()
+      await p.page.getByTestId('queued').waitFor()
+      await p.page.getByTestId('offline-banner').waitFor()
+
+      await p.page.getByTestId('nav-inbox').tap()
+      await p.page.getByTestId('file-report').tap()
+      await p.page.getByTestId('description').fill('离线上报：道路被淹')
+      await p.page.getByTestId('category').selectOption('flooded_road')
+      await p.page.getByTestId('lon').fill('108.3901')
+      await p.page.getByTestId('lat').fill('30.8012')
+      await p.page.getByTestId('photo-input').setInputFiles(await photoFile(p.page))
+      await p.page.getByTestId('photo-preview').waitFor()
+      await p.page.getByTestId('submit-report').tap()
+      await p.page.getByTestId('report-done').waitFor()
+      await p.page.getByTestId('nav-outbox').tap()
+      await p.page.getByTestId('outbox-list').waitFor()
+      assert.equal(await p.page.getByTestId('outbox-count').innerText(), '2')
+      await shot(p.page, 'phone-outbox-offline')
+
+      // A reload offline still opens the app, and the outbox still holds both.
+      await p.page.reload()
+      await p.page.getByTestId('outbox-list').waitFor()
+      assert.equal(await p.page.locator('[data-testid=outbox-list] > li').count(), 2)
+
+      await p.context.setOffline(false)
+      await p.page.getByTestId('outbox-empty').waitFor({ timeout: 30_000 })
+      // A second flush must not send anything again.
+      await p.page.evaluate(() => window.dispatchEvent(new Event('online')))
+      await p.page.waitForTimeout(1000)
+
+      const town = await token(server.base, accounts.town)
+      const reports = (await apiGet(server.base, town, '/reports?area=500101001&limit=200')).items.filter((r) => r.description === '离线上报：道路被淹')
+      assert.equal(reports.length, 1)
+      assert.equal(reports[0].attachments.length, 1)
+      const detail = await apiGet(server.base, town, `/items/${item.id}`)
+      assert.equal(detail.events.filter((e) => e.kind === 'accept').length, 1)
+      assert.equal(detail.state, 'accepted')
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('supervision: items by state per child area, sortable, exported as CSV', async () => {
+    const p = await openPage(browser)
+    try {
+      await signIn(p.page, server.base, 'city')
+      await p.page.goto(`${server.base}/supervision/500101`)
+      await p.page.getByTestId('sort-open').waitFor()
+      await p.page.getByTestId('sort-open').click()
+      const first = await p.page.locator('table tbody tr:first-child td:first-child').innerText()
+      assert.match(first, /高笋塘街道/)
+      await shot(p.page, 'supervision')
+      const [download] = await Promise.all([p.page.waitForEvent('download'), p.page.getByTestId('export-csv').click()])
+      const csv = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8')
+      assert.match(csv, /^\ufeff/)
+      assert.match(csv, /高笋塘街道/)
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+})

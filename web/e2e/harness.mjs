@@ -115,7 +115,7 @@ export async function openPage(browser, { locale = 'zh-CN', allow = [], ...optio
 export async function signIn(page, base, user) {
   await page.goto(`${base}/signin`)
   await page.getByTestId('username').fill(user)
-  await page.getByTestId('password').fill(ACCOUNTS[user])
+  await page.getByTestId('password').fill(ACCOUNTS[user] ?? FIELD_PASSWORD)
   await page.getByTestId('signin').click()
   await page.waitForURL((u) => !u.pathname.startsWith('/signin'))
 }
@@ -130,7 +130,7 @@ export async function token(base, user) {
   const r = await fetch(`${base}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: ACCOUNTS[user] }),
+    body: JSON.stringify({ username: user, password: ACCOUNTS[user] ?? FIELD_PASSWORD }),
   })
   if (!r.ok) throw new Error(`login ${user}: ${r.status}`)
   return (await r.json()).token
@@ -170,4 +170,36 @@ export async function photoFile(page) {
     return btoa(s)
   })
   return { name: 'damage.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(b64, 'base64') }
+}
+
+const FIELD_PASSWORD = 'e2e-field-password'
+
+/**
+ * The district and town accounts that act on items. An item's owner and verifier are
+ * units, and an account acts for a unit only through its officer record; when the demo's
+ * `wanzhou` and `gaosuntang` have none, an admin adds accounts that do (万州区人民政府 and
+ * 高笋塘街道办事处), so the test exercises the same rules either way.
+ */
+export async function fieldAccounts(base) {
+  const out = {}
+  const admin = await token(base, 'admin')
+  for (const [name, role, area, kind] of [['wanzhou', 'district', '500101', 'government'], ['gaosuntang', 'town', '500101001', 'government']]) {
+    const me = await apiGet(base, await token(base, name), '/auth/me')
+    if (me.user.officer_id) {
+      out[role] = name
+      continue
+    }
+    const units = (await apiGet(base, admin, `/units?area=${area}&limit=20`)).items.filter((u) => u.area === area && u.kind === kind)
+    let officer = null
+    for (const u of units) {
+      const officers = (await apiGet(base, admin, `/officers?area=${area}&limit=200`)).items
+      officer = officers.find((o) => o.unit_id === u.id)
+      if (officer) break
+    }
+    if (!officer) throw new Error(`no officer in a ${kind} unit of ${area}`)
+    const username = `e2e_${role}`
+    await apiPost(base, admin, '/users', { username, password: FIELD_PASSWORD, role, area, officer_id: officer.id })
+    out[role] = username
+  }
+  return out
 }

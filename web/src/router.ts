@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/registry/:kind(households|houses|units|officers)/:id/edit', name: 'record-edit', component: () => import('./views/registry/RecordForm.vue') },
     { path: '/inbox', name: 'inbox', component: () => import('./views/items/InboxView.vue') },
     { path: '/items', name: 'items', component: () => import('./views/items/ItemList.vue'), meta: { area: 'query' } },
+    { path: '/items/new', name: 'item-new', component: () => import('./views/items/ItemForm.vue') },
     { path: '/items/:id', name: 'item', component: () => import('./views/items/ItemDetail.vue') },
     { path: '/reports', name: 'reports', component: () => import('./views/items/ReportList.vue'), meta: { area: 'query' } },
     { path: '/reports/new', name: 'report-new', component: () => import('./views/items/ReportForm.vue') },

@@ -155,7 +155,8 @@ export interface ItemEvent {
   at: string
   actor_user_id: string | null
   actor_name: string | null
-  action: string
+  /** create, accept, start, submit, return, verify, cancel, reassign, split, child_closed, remind, escalate */
+  kind: string
   from_state: string | null
   to_state: string | null
   note: string | null

@@ -22,6 +22,31 @@ export function boundary(code: string): Promise<Feature> {
   return p
 }
 
+const EMPTY = 'anju-no-outline'
+
+/**
+ * A map to draw points on when no outline may be shown: a town or village user cannot
+ * read the district's polygon (it lies above their area), so their points are drawn on a
+ * blank ground fitted to the points (geo `boundingCoords`).
+ */
+export function blankMap(): string {
+  if (!echarts.getMap(EMPTY)) {
+    echarts.registerMap(EMPTY, {
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { name: '' }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [0, 0.0001], [0.0001, 0], [0, 0]]] } }],
+    } as any)
+  }
+  return EMPTY
+}
+
+/** `[[west, north], [east, south]]` around points, with a margin, for geo `boundingCoords`. */
+export function boundsAround(points: [number, number][], margin = 0.01): [[number, number], [number, number]] {
+  const lons = points.map((p) => p[0])
+  const lats = points.map((p) => p[1])
+  const m = Math.max(margin, (Math.max(...lons) - Math.min(...lons)) * 0.1, (Math.max(...lats) - Math.min(...lats)) * 0.1)
+  return [[Math.min(...lons) - m, Math.max(...lats) + m], [Math.max(...lons) + m, Math.min(...lats) - m]]
+}
+
 /** Registers a map named `name` from the polygons of `codes`; features are named by code. */
 export async function registerPolygons(name: string, codes: string[]): Promise<void> {
   if (echarts.getMap(name)) return

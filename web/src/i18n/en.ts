@@ -71,13 +71,14 @@ export default {
   action: { accept: 'Accept', start: 'Start', submit: 'Submit as done', return: 'Return', verify: 'Verify', cancel: 'Cancel item', reassign: 'Reassign', split: 'Split' },
   event: {
     create: 'Created', created: 'Created', accept: 'Accepted', start: 'Started', submit: 'Submitted', return: 'Returned', verify: 'Verified', cancel: 'Cancelled',
-    reassign: 'Reassigned', split: 'Split', escalate: 'Escalated', escalated: 'Escalated', child_closed: 'Child closed', comment: 'Note', overdue: 'Overdue',
+    reassign: 'Reassigned', split: 'Split', escalate: 'Escalated', escalated: 'Escalated', child_closed: 'Child closed', comment: 'Note', overdue: 'Overdue', remind: 'Reminder sent',
   },
   item: {
     area: 'Area', owner: 'Owner unit', verifier: 'Verifying unit', priority: 'Priority', due: 'Due', overdue: 'overdue', source: 'Source', escalation: 'Escalation level',
     actions: 'Actions', note: 'Note', newOwner: 'New owner unit', confirm: 'Confirm: {action}', noActions: 'Nothing you may do on this item now.',
     children: 'Children ({closed}/{total} closed)', childrenProgress: '{closed}/{total} children closed', history: 'History', system: 'System',
   },
+  itemForm: { title: 'Assign an item', description: 'What is to be done', submit: 'Assign' },
   items: { state: 'State', allStates: 'All', onlyOverdue: 'Overdue only' },
   split: { child: 'Child {n}', title: 'Title', add: 'Add another', submit: 'Split' },
   inbox: { items: 'For you to act on ({n})', reports: 'Reports to triage ({n})' },

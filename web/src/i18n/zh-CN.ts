@@ -65,13 +65,14 @@ export default {
   action: { accept: '接收', start: '开始办理', submit: '提交办结', return: '退回', verify: '核验通过', cancel: '撤销', reassign: '改派', split: '分解下派' },
   event: {
     create: '创建', created: '创建', accept: '接收', start: '开始办理', submit: '提交办结', return: '退回', verify: '核验通过', cancel: '撤销', reassign: '改派',
-    split: '分解下派', escalate: '升级督办', escalated: '升级督办', child_closed: '子事项办结', comment: '备注', overdue: '逾期',
+    split: '分解下派', escalate: '升级督办', escalated: '升级督办', child_closed: '子事项办结', comment: '备注', overdue: '逾期', remind: '催办提醒',
   },
   item: {
     area: '区域', owner: '承办单位', verifier: '核验单位', priority: '优先级', due: '期限', overdue: '已逾期', source: '来源', escalation: '督办等级',
     actions: '办理', note: '说明', newOwner: '新的承办单位', confirm: '确认{action}', noActions: '当前没有您可以执行的操作。',
     children: '下派事项（已办结 {closed}/{total}）', childrenProgress: '下派 {closed}/{total} 已办结', history: '办理记录', system: '系统',
   },
+  itemForm: { title: '交办事项', description: '要求', submit: '交办' },
   items: { state: '状态', allStates: '全部', onlyOverdue: '只看逾期' },
   split: { child: '下派 {n}', title: '标题', add: '再加一项', submit: '分解下派' },
   inbox: { items: '待我办理（{n}）', reports: '待研判报告（{n}）' },

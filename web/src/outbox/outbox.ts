@@ -43,8 +43,9 @@ export class Outbox {
       label: n.label,
       method: n.method ?? 'POST',
       path: n.path,
-      body: n.body,
-      photos: n.photos ?? [],
+      // Plain copies: IndexedDB cannot clone the reactive proxies a screen may pass.
+      body: JSON.parse(JSON.stringify(n.body)),
+      photos: [...(n.photos ?? [])],
       created_at: this.now().toISOString(),
       attempts: 0,
       last_error: null,
