@@ -60,6 +60,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
+    manifest: true,
     modulePreload: { polyfill: false },
   },
   server: {

@@ -38,6 +38,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
         return;
     };
     for entry in entries.flatten() {
+        // `.vite/manifest.json` is for the bundle-size script, not for browsers.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
             collect(root, &path, out);

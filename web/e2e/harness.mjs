@@ -180,7 +180,13 @@ const FIELD_PASSWORD = 'e2e-field-password'
  * `wanzhou` and `gaosuntang` have none, an admin adds accounts that do (万州区人民政府 and
  * 高笋塘街道办事处), so the test exercises the same rules either way.
  */
-export async function fieldAccounts(base) {
+const fieldAccountsMade = new Map()
+export function fieldAccounts(base) {
+  if (!fieldAccountsMade.has(base)) fieldAccountsMade.set(base, makeFieldAccounts(base))
+  return fieldAccountsMade.get(base)
+}
+
+async function makeFieldAccounts(base) {
   const out = {}
   const admin = await token(base, 'admin')
   for (const [name, role, area, kind] of [['wanzhou', 'district', '500101', 'government'], ['gaosuntang', 'town', '500101001', 'government']]) {

@@ -42,8 +42,10 @@ router.beforeEach((to) => {
 })
 
 // Session expired or revoked: forget it and sign in again, then come back here.
+// The address bar, not currentRoute: during the first navigation currentRoute is still
+// the start location while the URL already names where the user was going.
 onSessionExpired(() => {
-  const current = router.currentRoute.value
   forget()
-  if (current.name !== 'signin') void router.replace({ name: 'signin', query: { next: current.fullPath, expired: '1' } })
+  const here = window.location.pathname + window.location.search
+  if (!window.location.pathname.startsWith('/signin')) void router.replace({ name: 'signin', query: { next: here, expired: '1' } })
 })
