@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build bench-registry bench-solver fmt lint
+.PHONY: demo test build web bench-registry bench-solver bench-web fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -9,8 +9,12 @@ ANJU := $(or $(CARGO_TARGET_DIR),target)/release/anju
 demo: build
 	$(ANJU) demo
 
-build:
+# The web app is embedded into the binary, so it is built first.
+build: web
 	$(CARGO) build --release -p anju-cli
+
+web:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 test:
 	./scripts/test.sh
@@ -21,6 +25,9 @@ lint:
 
 bench-registry: build
 	ANJU_BIN=$(ANJU) ./bench/registry/run.sh
+
+bench-web:
+	./bench/web/run.sh
 
 bench-solver:
 	./bench/solver/run.sh

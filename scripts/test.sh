@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, and every test on both backends.
+# The whole test suite: the web app (unit tests, type check, build), formatting, lints,
+# every Rust test on both backends, then the browser tests against the built binary.
 # Starts its own PostgreSQL on loopback (installing Debian's package if needed).
 # Each phase is timed; the run fails if it passes ANJU_TEST_BUDGET_MIN (default 60).
 set -euo pipefail
@@ -26,7 +27,13 @@ if [ "${ANJU_TEST_SKIP_PG:-0}" != 1 ]; then
   echo "PostgreSQL for tests: $ANJU_TEST_PG_URL"
 fi
 
+# The web app first: the server embeds web/dist, so the binary under test serves this build.
+phase "web: npm ci" bash -c 'cd web && npm ci --no-audit --no-fund --loglevel=error'
+phase "web: unit tests (vitest)" bash -c 'cd web && npx vitest run'
+phase "web: type check and build" bash -c 'cd web && npm run build --silent && node scripts/bundle-sizes.mjs'
 phase "format" cargo fmt --all -- --check
 phase "clippy" cargo clippy --workspace --all-targets -- -D warnings
 phase "tests (SQLite and PostgreSQL)" cargo test --workspace
+phase "anju binary with the web app" cargo build -p anju-cli
+phase "web: browser tests (Chromium; SQLite, PostgreSQL smoke)" ./scripts/web-e2e.sh
 echo "all tests passed in $(( $(date +%s) - start )) s"

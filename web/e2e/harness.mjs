@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 
 const here = new URL('.', import.meta.url).pathname
-export const SCREENSHOTS = resolve(here, 'screenshots')
+export const SCREENSHOTS = resolve(here, process.env.ANJU_E2E_SCREENSHOTS ?? 'screenshots')
 const repo = resolve(here, '../..')
 
 export const CHROMIUM = process.env.ANJU_CHROMIUM ?? '/usr/bin/chromium'
