@@ -184,10 +184,21 @@ export interface Report {
   item_ids: string[]
 }
 
+export interface Notification {
+  id: string
+  at: string
+  item_id: string
+  /** assigned, submitted, returned, reminder or escalation */
+  kind: string
+  level: number
+  title: string
+  read: boolean
+}
+
 export interface Inbox {
   items: Item[]
   reports: Report[]
-  notifications?: unknown[]
+  notifications: Notification[]
 }
 
 export interface StatsRow {

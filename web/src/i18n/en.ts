@@ -81,7 +81,8 @@ export default {
   itemForm: { title: 'Assign an item', description: 'What is to be done', submit: 'Assign' },
   items: { state: 'State', allStates: 'All', onlyOverdue: 'Overdue only' },
   split: { child: 'Child {n}', title: 'Title', add: 'Add another', submit: 'Split' },
-  inbox: { items: 'For you to act on ({n})', reports: 'Reports to triage ({n})' },
+  inbox: { items: 'For you to act on ({n})', reports: 'Reports to triage ({n})', notifications: 'New notices ({n})', markRead: 'Mark read' },
+  notice: { assigned: 'Assigned to you', submitted: 'To verify', returned: 'Returned', reminder: 'Reminder', escalation: 'Escalated' },
   category: { landslide_sign: 'Landslide sign', flooded_road: 'Flooded road', damaged_house: 'Damaged house', missing_person: 'Missing person', other: 'Other' },
   reportStatus: { new: 'New', dismissed: 'Dismissed', merged: 'Merged', actioned: 'Turned into items' },
   report: {

@@ -75,7 +75,8 @@ export default {
   itemForm: { title: '交办事项', description: '要求', submit: '交办' },
   items: { state: '状态', allStates: '全部', onlyOverdue: '只看逾期' },
   split: { child: '下派 {n}', title: '标题', add: '再加一项', submit: '分解下派' },
-  inbox: { items: '待我办理（{n}）', reports: '待研判报告（{n}）' },
+  inbox: { items: '待我办理（{n}）', reports: '待研判报告（{n}）', notifications: '新消息（{n}）', markRead: '已读' },
+  notice: { assigned: '新交办', submitted: '待核验', returned: '被退回', reminder: '催办', escalation: '升级督办' },
   category: { landslide_sign: '滑坡迹象', flooded_road: '道路积水', damaged_house: '房屋受损', missing_person: '人员失联', other: '其他' },
   reportStatus: { new: '待研判', dismissed: '已驳回', merged: '已合并', actioned: '已转事项' },
   report: {
