@@ -282,10 +282,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             match &items.ledger_break {
-                None => println!("item ledger: {} rows, chain intact and matching every item", items.ledger_rows),
+                None => println!(
+                    "item ledger: {} rows, chain intact and matching every item",
+                    items.ledger_rows
+                ),
                 Some(b) => {
                     broken += 1;
-                    println!("item ledger: BROKEN at item {} (event {}): {}", b.item_id, b.seq, b.problem);
+                    println!(
+                        "item ledger: BROKEN at item {} (event {}): {}",
+                        b.item_id, b.seq, b.problem
+                    );
                 }
             }
             println!("checked in {:.2} s", started.elapsed().as_secs_f64());
@@ -356,7 +362,10 @@ async fn items(command: ItemsCommand) -> anyhow::Result<()> {
                     },
                 )
                 .await?;
-            println!("{:<36} {:<12} {:<25} {:<3} title", "id", "state", "due", "esc");
+            println!(
+                "{:<36} {:<12} {:<25} {:<3} title",
+                "id", "state", "due", "esc"
+            );
             for i in page.items {
                 println!(
                     "{:<36} {:<12} {:<25} {:<3} {} ({})",
@@ -371,7 +380,10 @@ async fn items(command: ItemsCommand) -> anyhow::Result<()> {
         }
         ItemsCommand::Show { db, id } => {
             let store = open(&db).await?;
-            let d = store.item(&all, id).await.with_context(|| format!("no item {id}"))?;
+            let d = store
+                .item(&all, id)
+                .await
+                .with_context(|| format!("no item {id}"))?;
             println!("{}", serde_json::to_string_pretty(&d)?);
         }
         ItemsCommand::Stats { db, area } => {
@@ -386,14 +398,23 @@ async fn items(command: ItemsCommand) -> anyhow::Result<()> {
                 let closed = r.verified + r.cancelled;
                 println!(
                     "{:<14} {:<16} {:>7} {:>7} {:>9} {:>7} {:>7}",
-                    r.area, r.name_zh, r.open, r.overdue, r.submitted, closed, r.open + closed
+                    r.area,
+                    r.name_zh,
+                    r.open,
+                    r.overdue,
+                    r.submitted,
+                    closed,
+                    r.open + closed
                 );
             }
         }
         ItemsCommand::Deadlines { db } => {
             let store = open(&db).await?;
             let run = store.run_deadlines(1000).await?;
-            println!("sent {} reminder(s), made {} escalation(s)", run.reminded, run.escalated);
+            println!(
+                "sent {} reminder(s), made {} escalation(s)",
+                run.reminded, run.escalated
+            );
         }
     }
     Ok(())

@@ -18,7 +18,11 @@ pub fn spawn_deadlines(store: Store) -> tokio::task::JoinHandle<()> {
         loop {
             match store.run_deadlines(BATCH).await {
                 Ok(run) if run.total() > 0 => {
-                    tracing::info!(reminded = run.reminded, escalated = run.escalated, "deadlines")
+                    tracing::info!(
+                        reminded = run.reminded,
+                        escalated = run.escalated,
+                        "deadlines"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!("deadline worker: {e}"),

@@ -1,11 +1,11 @@
 //! `/items`: the closed loop — create, list, read with history, transitions, splitting,
 //! the supervision table; `/inbox` and `/notifications` for what the caller must do.
 
+use anju_core::ValidationError;
 use anju_core::item::{ItemInput, ItemKind, ItemSource, SplitInput, TransitionInput};
 use anju_core::lifecycle::ItemState;
 use anju_core::officer::parse_time;
 use anju_core::view::Page;
-use anju_core::ValidationError;
 use anju_store::{Inbox, ItemDetail, ItemQuery, ItemStats, ItemView, NotificationView};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -1,9 +1,9 @@
 //! `/reports`: reports in from the field (信息报送) and their triage; `/attachments`:
 //! the photos and files items and reports carry.
 
+use anju_core::ValidationError;
 use anju_core::report::{ReportInput, ReportStatus, TriageInput};
 use anju_core::view::Page;
-use anju_core::ValidationError;
 use anju_store::{AttachmentMeta, MAX_ATTACHMENT_BYTES, ReportQuery, ReportView};
 use axum::Json;
 use axum::body::Bytes;
@@ -55,11 +55,19 @@ async fn list_reports(
     let status = match p.status.as_deref() {
         None => None,
         Some(x) => Some(ReportStatus::parse(x).ok_or_else(|| {
-            ValidationError::single("status", "invalid_status", "new, dismissed, merged or actioned")
+            ValidationError::single(
+                "status",
+                "invalid_status",
+                "new, dismissed, merged or actioned",
+            )
         })?),
     };
     let q = ReportQuery {
-        area: p.area.as_deref().map(|a| area_param("area", a)).transpose()?,
+        area: p
+            .area
+            .as_deref()
+            .map(|a| area_param("area", a))
+            .transpose()?,
         status,
         limit: p.limit,
         cursor: p.cursor,
@@ -134,7 +142,9 @@ async fn upload_attachment(
             ApiError::BadRequest(e.body_text())
         }
     })?;
-    let claimed = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let claimed = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let name = headers
         .get("x-filename")
         .and_then(|v| v.to_str().ok())
@@ -161,8 +171,14 @@ async fn get_attachment(
         h.insert(header::CONTENT_TYPE, v);
     }
     // Content-addressed: the bytes under a hash never change.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(r)
 }
 
