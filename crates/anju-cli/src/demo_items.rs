@@ -196,7 +196,7 @@ pub async fn build(
         );
     }
 
-    let mut rng = ChaCha8Rng::seed_from_u64(2023_07_04);
+    let mut rng = ChaCha8Rng::seed_from_u64(20_230_704);
     let city_gov = gov(code("50")?)?;
     // Day 0: the city assigns each decision to every district government.
     let mut parents: Vec<(AreaCode, usize, Uuid)> = Vec::new();
