@@ -745,3 +745,74 @@ proptest! {
         }
     }
 }
+
+#[tokio::test]
+async fn histories_load_in_bulk_chained_and_counted() {
+    use anju_store::{HistoryStep, ItemHistory};
+    for b in backends() {
+        let (s, w, _) = world(b).await;
+        let staff = w.person("gst_staff").user_id;
+        let item = input(&w, "500101001", "gst_gov", "wz_office", 48)
+            .validate(START)
+            .expect("valid");
+        let step = |a: Action, h: i64| HistoryStep {
+            action: a,
+            by: staff,
+            at: START + h * HOUR,
+            note: Some("迁移".into()),
+        };
+        let good: Vec<ItemHistory> = (0..50)
+            .map(|i| ItemHistory {
+                id: Uuid::now_v7(),
+                item: item.clone(),
+                assigner_user_id: w.person("wz_leader").user_id,
+                created_at: START,
+                steps: match i % 3 {
+                    0 => vec![],
+                    1 => vec![step(Action::Accept, 1), step(Action::Start, 2)],
+                    _ => vec![step(Action::Accept, 1), step(Action::Cancel, 3)],
+                },
+            })
+            .collect();
+        let mut bad = good.clone();
+        bad[7].steps = vec![step(Action::Verify, 1)];
+        for h in &mut bad {
+            h.id = Uuid::now_v7();
+        }
+        let e = s
+            .load_item_histories(&Scope::everything(), &bad)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Validation(v) if v.errors[0].field == "items[7].steps"),
+            "{e:?}"
+        );
+        assert_eq!(
+            s.item_stats(&Scope::everything(), None)
+                .await
+                .expect("stats")
+                .total
+                .open,
+            0,
+            "{b:?}: a refused load wrote"
+        );
+        let n = s
+            .load_item_histories(&Scope::everything(), &good)
+            .await
+            .expect("load");
+        assert_eq!(n, 50 + 2 * 17 + 2 * 16);
+        counts_match(&s).await;
+        let r = s.verify_items().await.expect("verify");
+        assert!(r.is_intact(), "{r:?}");
+        assert_eq!((r.items, r.events), (50, n as i64));
+        // Loaded items live on: the owner works them like any other.
+        let open = good
+            .iter()
+            .find(|h| h.steps.len() == 2 && h.steps[1].action == Action::Start)
+            .expect("one");
+        move_(&s, &w, "gst_staff", open.id, Action::Submit, Some("完成"))
+            .await
+            .expect("submit");
+        assert!(s.verify_items().await.expect("verify").is_intact());
+    }
+}

@@ -2,6 +2,7 @@
 //! `transition`, the deadline worker in `deadlines`, counts in `stats`, the history's
 //! chain in `chain`.
 
+mod bulk;
 pub(crate) mod chain;
 mod deadlines;
 mod stats;
@@ -24,6 +25,7 @@ use crate::items::chain::{NewEvent, write_events};
 use crate::pool::on_pool;
 use crate::{Result, Store, StoreError};
 
+pub use bulk::{HistoryStep, ItemHistory};
 pub use chain::{ItemBreak, ItemChainReport};
 pub use deadlines::DeadlineRun;
 pub use stats::{Inbox, ItemStats, ItemStatsRow};
