@@ -86,8 +86,16 @@ fn government_name(a: &AtlasArea) -> String {
     }
 }
 
+/// The leader and cadres of every area's government, by area.
+#[derive(Default)]
+pub struct Staff {
+    pub leaders: std::collections::HashMap<AreaCode, Uuid>,
+    pub cadres: std::collections::HashMap<AreaCode, Vec<Uuid>>,
+}
+
 /// A demo account, printed so a newcomer can sign in.
 pub struct DemoAccount {
+    pub user_id: Uuid,
     pub username: String,
     pub password: String,
     pub role: Role,
@@ -101,6 +109,7 @@ async fn demo_accounts(
     store: &Store,
     atlas: &Atlas,
     seed: u64,
+    staff: &Staff,
 ) -> anyhow::Result<Vec<DemoAccount>> {
     let plan = [
         ("admin", Role::Admin, "50"),
@@ -117,7 +126,14 @@ async fn demo_accounts(
         let hash = anju_server::auth::hash_password(password.clone())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        store
+        // Officers' accounts: the city, district and town leaders and a village cadre, so
+        // each owns, verifies and triages as that officer would.
+        let officer_id = match role {
+            Role::City | Role::District | Role::Town => staff.leaders.get(&area).copied(),
+            Role::Village => staff.cadres.get(&area).and_then(|c| c.first()).copied(),
+            Role::Admin | Role::Viewer => None,
+        };
+        let user = store
             .create_user(
                 &Scope::everything(),
                 &NewUser {
@@ -125,7 +141,7 @@ async fn demo_accounts(
                     password_hash: hash,
                     role,
                     area,
-                    officer_id: None,
+                    officer_id,
                 },
             )
             .await?;
@@ -134,6 +150,7 @@ async fn demo_accounts(
             .map(|a| format!("{} {}", a.name_zh, a.name_en))
             .unwrap_or_default();
         out.push(DemoAccount {
+            user_id: user.id,
             username: name.to_owned(),
             password,
             role,
@@ -300,6 +317,7 @@ pub async fn build(
     // Officers: a leader, a duty officer on a weekly roster and two cadres per area;
     // grid members in villages, one per about 30 households.
     let mut officers: Vec<(Uuid, Officer)> = Vec::new();
+    let mut officer_staff = Staff::default();
     let mut officer_areas: Vec<AreaCode> = Vec::new();
     let mut staff: std::collections::HashMap<AreaCode, VillageStaff> =
         std::collections::HashMap::new();
@@ -336,7 +354,8 @@ pub async fn build(
             AreaLevel::Town => ("镇长", "干部"),
             AreaLevel::Village => ("书记", "村干部"),
         };
-        add(&mut rng, DutyRole::Leader, leader_title, vec![]);
+        let leader = add(&mut rng, DutyRole::Leader, leader_title, vec![]);
+        officer_staff.leaders.insert(a.code, leader);
         let shifts = (0..4)
             .map(|w| Shift {
                 starts_at: week0 + w * WEEK_MS,
@@ -346,6 +365,7 @@ pub async fn build(
         add(&mut rng, DutyRole::DutyOfficer, "值班员", shifts);
         let c1 = add(&mut rng, DutyRole::Cadre, cadre_title, vec![]);
         let c2 = add(&mut rng, DutyRole::Cadre, cadre_title, vec![]);
+        officer_staff.cadres.insert(a.code, vec![c1, c2]);
         if a.level() == AreaLevel::Village {
             let n = village_hh
                 .get(&a.code)
@@ -418,7 +438,10 @@ pub async fn build(
         pb.inc(batch.len() as u64);
     }
     pb.finish();
-    let accounts = demo_accounts(&store, &atlas, seed).await?;
+    let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
+    let items =
+        crate::demo_items::build(db, &atlas, &government, &officer_staff, &accounts).await?;
+    eprintln!("{items}");
     store.analyze().await?;
     eprintln!(
         "households: {households}, people: {people}, houses: {households} — built in {:.1} s",

@@ -1,6 +1,7 @@
 //! `anju`: run the server, build a demo, administer areas.
 
 mod demo;
+mod demo_items;
 mod population;
 
 use std::io::Write;

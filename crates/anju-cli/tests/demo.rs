@@ -162,7 +162,106 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         ] {
             login(&base, u, p).await;
         }
+
+        // The closed loop: open, late and escalated, split and closed items across the city.
+        let stats = get_as(&token, &format!("{base}/api/v1/items/stats?area=50")).await;
+        let total = &stats["total"];
+        assert!(total["open"].as_i64() > Some(100), "{b:?}: {total}");
+        assert!(total["overdue"].as_i64() > Some(20), "{total}");
+        assert!(total["verified"].as_i64() > Some(50), "{total}");
+        assert_eq!(stats["rows"].as_array().map(Vec::len), Some(38));
+        let escalated = get_as(&token, &format!("{base}/api/v1/items?overdue=true&limit=5")).await;
+        assert!(
+            escalated["items"][0]["escalation_level"].as_i64() >= Some(1),
+            "{escalated}"
+        );
+        let split = get_as(
+            &token,
+            &format!("{base}/api/v1/items?area=500101&kind=task&limit=500"),
+        )
+        .await;
+        assert!(
+            split["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|i| i["children_total"].as_i64() > Some(10)),
+            "no split item in 万州区"
+        );
+        // Work waits on the printed accounts' desks.
+        let town = login(&base, "gaosuntang", "town-demo-7").await;
+        let inbox = get_as(&town, &format!("{base}/api/v1/inbox")).await;
+        assert!(
+            inbox["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|i| i["allowed"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "accept"))),
+            "{inbox}"
+        );
+        let district = login(&base, "wanzhou", "district-demo-7").await;
+        let inbox = get_as(&district, &format!("{base}/api/v1/inbox")).await;
+        assert!(
+            inbox["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|i| i["state"] == "submitted"),
+            "{inbox}"
+        );
+        let reports = get_as(&town, &format!("{base}/api/v1/reports")).await;
+        assert_eq!(reports["items"].as_array().map(Vec::len), Some(6));
     }
+}
+
+#[tokio::test]
+async fn audit_verify_finds_a_changed_item_event() {
+    let dir = std::env::temp_dir().join("anju-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(format!("verify-{}.sqlite", uuid::Uuid::now_v7()));
+    let db = format!("sqlite:{}", path.display());
+    let anju = env!("CARGO_BIN_EXE_anju");
+    let ok = Command::new(anju)
+        .args(["demo", "--households", "200", "--no-serve", "--db", &db])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("demo");
+    assert!(ok.success());
+    let verify = || {
+        Command::new(anju)
+            .args(["audit", "verify", "--db", &db])
+            .output()
+            .expect("verify")
+    };
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("every chain intact"), "{text}");
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("connect");
+        sqlx::raw_sql(
+            "DROP TRIGGER item_events_no_update; \
+             UPDATE item_events SET note = '已完成' WHERE seq = 4 AND item_id = (SELECT MIN(item_id) FROM item_events WHERE seq = 4)",
+        )
+        .execute(&mut c)
+        .await
+        .expect("tamper");
+    }
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "a changed event passed: {text}");
+    assert!(text.contains("item histories: BROKEN"), "{text}");
+    assert!(text.contains("at event 4"), "{text}");
+    assert!(
+        text.contains("access audit:") && text.contains("chain intact"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

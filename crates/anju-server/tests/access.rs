@@ -225,6 +225,34 @@ async fn the_route_walk() {
         assert_eq!(s, StatusCode::CREATED, "{t}");
         let xuser: Value = serde_json::from_str(&t).expect("json");
 
+        // The closed loop: an item, a report and its photo, all in X.
+        let item = post(
+            "/api/v1/items",
+            json!({"title": "万州机密任务己", "area": "500101001", "owner_unit_id": unit_id, "verifier_unit_id": unit_id,
+                   "due_at": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+        let (s, t) = {
+            let r = http
+                .post(format!("{base}/api/v1/attachments"))
+                .bearer_auth(&x)
+                .header("content-type", "image/png")
+                .body(b"\x89PNG\r\n\x1a\n-wanzhou-secret-photo".to_vec())
+                .send()
+                .await
+                .expect("upload");
+            (r.status(), r.text().await.unwrap_or_default())
+        };
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let photo: Value = serde_json::from_str(&t).expect("json");
+        let hash = photo["hash"].as_str().expect("hash").to_owned();
+        let report = post(
+            "/api/v1/reports",
+            json!({"category": "landslide_sign", "area": "500101001001", "lon": 108.4, "lat": 30.8,
+                   "description": "万州机密报告庚", "attachments": [hash]}),
+        )
+        .await;
+
         let marked = Marked {
             ids: [
                 &unit["id"],
@@ -232,6 +260,8 @@ async fn the_route_walk() {
                 &household["id"],
                 &house["id"],
                 &xuser["id"],
+                &item["id"],
+                &report["id"],
             ]
             .iter()
             .map(|v| v.as_str().expect("id").to_owned())
@@ -244,6 +274,8 @@ async fn the_route_walk() {
                 "500101195005060014",
                 "x_village_cadre",
                 "x_district",
+                "wanzhou-secret-photo",
+                hash.as_str(),
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -258,6 +290,9 @@ async fn the_route_walk() {
             (format!("/api/v1/users/{}", marked.ids[4]), &xadmin),
             ("/api/v1/audit?area=500101".to_owned(), &xadmin),
             ("/api/v1/households?area=500101&q=万州机密".to_owned(), &x),
+            (format!("/api/v1/items/{}", marked.ids[5]), &x),
+            (format!("/api/v1/reports/{}", marked.ids[6]), &x),
+            ("/api/v1/items?area=500101".to_owned(), &x),
         ] {
             let (s, t) = call(
                 &http,
@@ -321,6 +356,8 @@ async fn the_route_walk() {
                     .collect()
             } else if path.contains("{id}") {
                 marked.ids.iter().map(|i| path.replace("{id}", i)).collect()
+            } else if path.contains("{hash}") {
+                vec![path.replace("{hash}", &hash)]
             } else {
                 vec![path.clone()]
             };
@@ -404,6 +441,9 @@ async fn x_snapshot(
         (format!("/api/v1/users/{}", m.ids[4]), xadmin),
         ("/api/v1/areas/500101".to_owned(), x),
         ("/api/v1/households?area=500101".to_owned(), x),
+        (format!("/api/v1/items/{}", m.ids[5]), x),
+        (format!("/api/v1/reports/{}", m.ids[6]), x),
+        ("/api/v1/items/stats?area=500101".to_owned(), x),
     ] {
         let (s, t) = call(http, Method::GET, &format!("{base}{path}"), Some(who), None).await;
         assert_eq!(s, StatusCode::OK, "{path}");

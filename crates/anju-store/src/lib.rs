@@ -27,8 +27,8 @@ pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
 pub use error::StoreError;
 pub use households::HouseholdSeed;
 pub use items::{
-    DeadlineRun, EventView, Inbox, ItemBreak, ItemChainReport, ItemDetail, ItemQuery, ItemStats,
-    ItemStatsRow, ItemView,
+    DeadlineRun, EventView, HistoryStep, Inbox, ItemBreak, ItemChainReport, ItemDetail,
+    ItemHistory, ItemQuery, ItemStats, ItemStatsRow, ItemView,
 };
 pub use notifications::NotificationView;
 pub use officers::OfficerSeed;

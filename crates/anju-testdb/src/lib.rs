@@ -5,6 +5,8 @@
 //! on the server named by `ANJU_TEST_PG_URL`. Without that variable the PostgreSQL half
 //! of a test fails, unless `ANJU_TEST_SKIP_PG=1` says to leave it out on purpose.
 
+pub mod world;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(upload_attachment))
                 // Photos are bigger than the JSON bodies the global limit is sized for.
-                .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 64 * 1024)),
+                .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
         )
         .routes(routes!(get_attachment))
 }

@@ -2,9 +2,10 @@
 //! the tree once it is late. Each open item carries the moment it next needs attention
 //! (`next_wake_at`, indexed), so finding the work is an index range, never a scan.
 //!
-//! Several server instances may run the worker on one database: a batch takes the
-//! ledger head's lock before it reads, so two batches never hold the same item, and
-//! each item's update is conditional on the head it was read with.
+//! Several server instances may run the worker on one database: on PostgreSQL a batch
+//! locks the items it takes (`FOR UPDATE SKIP LOCKED`), on SQLite it holds the write lock
+//! before it reads, so two batches never hold the same item; and each item's update is
+//! conditional on the head it was read with.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use crate::items::chain::{NewEvent, write_events};
 use crate::items::{ITEM_SELECT, ItemRow, OPEN_STATES, bump_rollup};
 use crate::notifications::{Notice, write_notices};
 use crate::pool::on_pool;
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 
 /// What one run of the worker did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,16 +77,24 @@ impl Store {
     async fn run_deadline_batch(&self, batch: i64) -> Result<DeadlineRun> {
         let now = self.now();
         let policy = self.deadline_policy();
+        // PostgreSQL: each instance locks the rows it takes and skips those another holds.
+        // SQLite: one writer at a time; taking the write lock before reading does the same.
+        let (lock_first, skip_locked) = match self.backend() {
+            Backend::Sqlite => (true, ""),
+            Backend::Postgres => (false, " FOR UPDATE OF i SKIP LOCKED"),
+        };
         let sql = format!(
             "{ITEM_SELECT} WHERE i.next_wake_at IS NOT NULL AND i.next_wake_at <= $1 AND i.state IN {OPEN_STATES} \
-             ORDER BY i.next_wake_at LIMIT $2"
+             ORDER BY i.next_wake_at LIMIT $2{skip_locked}"
         );
         let mut run = DeadlineRun::default();
         let mut leaders: HashMap<String, Recipients> = HashMap::new();
         let mut supervisors: HashMap<i64, Recipients> = HashMap::new();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("UPDATE item_ledger_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+            if lock_first {
+                sqlx::query("UPDATE item_ledger_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+            }
             let rows = sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(now).bind(batch).fetch_all(&mut *tx).await?;
             if rows.is_empty() {

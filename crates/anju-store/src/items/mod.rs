@@ -2,6 +2,7 @@
 //! `transition`, the deadline worker in `deadlines`, counts in `stats`, the history's
 //! chain in `chain`.
 
+mod bulk;
 pub(crate) mod chain;
 mod deadlines;
 mod stats;
@@ -24,6 +25,7 @@ use crate::items::chain::{NewEvent, write_events};
 use crate::pool::on_pool;
 use crate::{Result, Store, StoreError};
 
+pub use bulk::{HistoryStep, ItemHistory};
 pub use chain::{ItemBreak, ItemChainReport};
 pub use deadlines::DeadlineRun;
 pub use stats::{Inbox, ItemStats, ItemStatsRow};
@@ -229,7 +231,7 @@ impl ItemRow {
             assigner_user_id: uuid(&self.assigner_user_id)?,
             verifier_unit_id: uuid(&self.verifier_unit_id)?,
             submitted_by: opt_uuid(self.submitted_by.clone())?,
-            overdue: state.is_open() && self.due_at < now,
+            overdue: state.is_open() && self.due_at <= now,
             due_at: format_time(self.due_at),
             state,
             escalation_level: self.escalation_level,
@@ -462,8 +464,10 @@ impl Store {
             let hash = event.hash(anju_core::item::GENESIS);
             sqlx::query("UPDATE items SET head_hash = $1 WHERE id = $2")
                 .bind(hash.clone()).bind(id.to_string()).execute(&mut *tx).await?;
-            write_events!(tx, &[(event, anju_core::item::GENESIS.to_owned(), hash)]);
+            // Lock order everywhere: items, then rollup rows (root first), then the ledger
+            // head, then the audit head; PostgreSQL cannot deadlock on a fixed order.
             bump_rollup!(tx, item.area, rollup_column(ItemState::Assigned), 1);
+            write_events!(tx, &[(event, anju_core::item::GENESIS.to_owned(), hash)]);
             crate::attachments::ref_attachments!(tx, &spec.attachments, "item", id.to_string(), item.area);
             append_audit!(tx, now, scope, [AuditEntry::new("create", "item", id, Some(item.area))]);
             tx.commit().await?;
@@ -554,7 +558,7 @@ impl Store {
             "{ITEM_SELECT} WHERE i.area_code >= $1 AND i.area_code < $2 AND (i.due_at, i.id) > ($3, $4) \
              AND ($5 = '' OR i.owner_unit_id = $5) AND ($6 = '' OR i.state = $6) \
              AND ($7 = 0 OR ($7 = 1 AND i.state IN {OPEN_STATES}) OR ($7 = 2 AND i.state NOT IN {OPEN_STATES})) \
-             AND ($8 = 0 OR i.due_at < $9) AND ($10 = '' OR i.kind = $10) AND ($11 = '' OR i.source = $11) \
+             AND ($8 = 0 OR i.due_at <= $9) AND ($10 = '' OR i.kind = $10) AND ($11 = '' OR i.source = $11) \
              AND ($12 = '' OR i.parent_id = $12) AND i.due_at < $13 \
              ORDER BY i.due_at, i.id LIMIT $14"
         );

@@ -130,7 +130,7 @@ impl Store {
     pub async fn item_stats_recomputed(&self, area: AreaCode) -> Result<ItemStatsRow> {
         let (lo, hi) = area.subtree_range();
         let rows: Vec<(String, i64, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT state, CASE WHEN escalation_level > 0 AND closed_at IS NULL THEN 1 ELSE 0 END AS late, COUNT(*) \
+            "SELECT state, CAST(CASE WHEN escalation_level > 0 AND closed_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS late, COUNT(*) \
              FROM items WHERE area_code >= $1 AND area_code < $2 GROUP BY 1, 2")
             .bind(lo).bind(hi).fetch_all(p).await?);
         let mut r = ItemStatsRow::default();

@@ -130,13 +130,6 @@ impl Store {
             .bind(if closing { Some(now) } else { None })
             .execute(&mut *tx).await?;
             let mut events = vec![(event, row.head_hash.clone(), hash)];
-            if from != to {
-                bump_rollup!(tx, area, rollup_column(from), -1);
-                bump_rollup!(tx, area, rollup_column(to), 1);
-            }
-            if closing && row.escalation_level > 0 {
-                bump_rollup!(tx, area, "overdue", -1);
-            }
             if closing && let Some(parent) = row.parent_id.clone() {
                 // The parent's progress moves in the same transaction, with its own event.
                 let (pseq, phash): (i64, String) = sqlx::query_as(
@@ -160,6 +153,14 @@ impl Store {
                 sqlx::query("UPDATE items SET head_hash = $2 WHERE id = $1")
                     .bind(parent).bind(ph.clone()).execute(&mut *tx).await?;
                 events.push((pe, phash, ph));
+            }
+            // The parent's row before the counts: items, then rollup rows, then the ledger.
+            if from != to {
+                bump_rollup!(tx, area, rollup_column(from), -1);
+                bump_rollup!(tx, area, rollup_column(to), 1);
+            }
+            if closing && row.escalation_level > 0 {
+                bump_rollup!(tx, area, "overdue", -1);
             }
             write_events!(tx, &events);
             ref_attachments!(tx, &attachments, "item", sid.clone(), area);
