@@ -2,7 +2,7 @@
 // Each test fails on a console error or a missing translation (harness.openPage).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiGet, apiPost, fieldAccounts, launch, openPage, PHONE, photoFile, shot, signIn, startServer, token } from './harness.mjs'
+import { apiGet, apiPost, fieldAccounts, launch, openPage, passwordOf, PHONE, photoFile, shot, signIn, startServer, token } from './harness.mjs'
 
 let server
 let browser
@@ -377,7 +377,7 @@ describe('figures (docs/performance.md)', () => {
       const p = await openPage(browser, PHONE)
       try {
         // Signed in over the API so the page load measured is the inbox's alone.
-        const r = await p.context.request.post(`${server.base}/api/v1/auth/login`, { data: { username: accounts.town, password: 'e2e-field-password' } })
+        const r = await p.context.request.post(`${server.base}/api/v1/auth/login`, { data: { username: accounts.town, password: passwordOf(accounts.town) } })
         const body = await r.json()
         await p.context.addInitScript((b) => {
           localStorage.setItem('anju.csrf', b.csrf_token)

@@ -173,6 +173,7 @@ export async function photoFile(page) {
 }
 
 const FIELD_PASSWORD = 'e2e-field-password'
+export const passwordOf = (user) => ACCOUNTS[user] ?? FIELD_PASSWORD
 
 /**
  * The district and town accounts that act on items. An item's owner and verifier are
