@@ -5,11 +5,14 @@ import { ref } from 'vue'
 import { ApiError, Unreachable, request } from '../api/client'
 import { Outbox, type Outcome } from './outbox'
 import { type OutboxEntry, openDb } from './store'
+import { me } from '../session'
 
 export const waiting = ref<OutboxEntry[]>([])
 let box: Promise<Outbox> | null = null
 
 export async function sendOverHttp(e: OutboxEntry): Promise<Outcome> {
+  // Made by someone else on this device: wait until they sign in again.
+  if (e.user_id && e.user_id !== me.value?.user.id) return { kind: 'retry', error: 'made by another user' }
   try {
     const hashes: string[] = []
     for (const photo of e.photos) {

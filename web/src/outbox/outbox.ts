@@ -24,6 +24,7 @@ export interface NewEntry {
   path: string
   body: Record<string, unknown>
   photos?: Blob[]
+  user_id?: string
 }
 
 export class Outbox {
@@ -47,6 +48,7 @@ export class Outbox {
       body: JSON.parse(JSON.stringify(n.body)),
       photos: [...(n.photos ?? [])],
       created_at: this.now().toISOString(),
+      user_id: n.user_id,
       attempts: 0,
       last_error: null,
       state: 'waiting',

@@ -13,6 +13,8 @@ export interface OutboxEntry {
   /** Uploaded before the request; their hashes are appended to `body.attachments`. */
   photos: Blob[]
   created_at: string
+  /** Who made it: it is only ever sent under that user's session. */
+  user_id?: string
   attempts: number
   last_error: string | null
   state: 'waiting' | 'failed'

@@ -4,6 +4,7 @@
 import { ApiError, Unreachable, request } from '../api/client'
 import { outbox, flushOutbox } from './index'
 import type { NewEntry } from './outbox'
+import { me } from '../session'
 
 export type Sent<T> = { queued: false; result: T } | { queued: true }
 
@@ -24,7 +25,7 @@ export async function submitOrQueue<T>(n: NewEntry): Promise<Sent<T>> {
       if (!(e instanceof Unreachable)) throw e
     }
   }
-  await (await outbox()).add(n)
+  await (await outbox()).add({ ...n, user_id: me.value?.user.id })
   return { queued: true }
 }
 
