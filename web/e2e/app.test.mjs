@@ -284,6 +284,16 @@ describe('the closed loop', () => {
       await shot(p.page, 'phone-report')
       await p.page.getByTestId('submit-report').tap()
       await p.page.getByTestId('report-done').waitFor()
+      // Household lookup in the field.
+      await p.page.goto(`${server.base}/registry/households?area=500101001`)
+      await p.page.getByTestId('record-table').waitFor()
+      const head = (await p.page.locator('[data-testid=record-table] tbody tr:first-child td:first-child').innerText()).trim()
+      await p.page.getByTestId('search').fill(head.slice(0, 1))
+      await p.page.getByTestId('search').press('Enter')
+      await p.page.waitForURL(/q=/)
+      await p.page.locator('[data-testid=record-table] tbody tr:first-child a').tap()
+      await p.page.getByTestId('record-title').waitFor()
+      await shot(p.page, 'phone-household')
       p.check()
     } finally {
       await p.close()
