@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build bench-registry bench-solver fmt lint
+.PHONY: demo test build bench-registry bench-solver bench-items fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -24,3 +24,6 @@ bench-registry: build
 
 bench-solver:
 	./bench/solver/run.sh
+
+bench-items:
+	./bench/items/run.sh
