@@ -180,14 +180,85 @@ struct LedgerRow {
 
 const PAGE: i64 = 20_000;
 
+/// What the pass over the ledger found.
+struct LedgerPass {
+    rows: i64,
+    heads: HashMap<String, (i64, String)>,
+    broken: Option<ItemBreak>,
+}
+
+/// What the pass over the item chains found.
+struct ChainPass {
+    items: i64,
+    events: i64,
+    /// The last event of every item whose chain is intact, in item order.
+    heads: Vec<(String, i64, String)>,
+    broken: Option<ItemBreak>,
+    /// Every item whose chain is broken (the first is in `broken`).
+    broken_items: Vec<String>,
+}
+
 impl Store {
     /// Recomputes every event's hash and link, every ledger row, and checks that the
     /// ledger's last word on each item is that item's head, and that no item the ledger
-    /// knows has vanished.
+    /// knows has vanished. The two passes run at once (the database decodes one while
+    /// the other is hashed).
     pub async fn verify_items(&self) -> Result<ItemChainReport> {
-        let mut report = ItemChainReport::default();
-        // The ledger first: its chain, and the last head it recorded for every item.
-        let mut heads: HashMap<String, (i64, String)> = HashMap::new();
+        let (ledger, chains) =
+            futures_util::future::join(self.ledger_pass(), self.chain_pass()).await;
+        let (mut ledger, chains) = (ledger?, chains?);
+        let mut report = ItemChainReport {
+            items: chains.items,
+            events: chains.events,
+            ledger_rows: ledger.rows,
+            item_break: chains.broken.clone(),
+            ledger_break: ledger.broken.clone(),
+        };
+        // The ledger check of a broken item would only repeat the same finding.
+        for b in &chains.broken_items {
+            ledger.heads.remove(b);
+        }
+        if report.ledger_break.is_none() {
+            for (item, seq, hash) in chains.heads {
+                let problem = match ledger.heads.remove(&item) {
+                    None => Some("the item's events are not in the ledger".to_owned()),
+                    Some((s, _)) if s > seq => Some(format!(
+                        "the ledger records event {s} but the item ends at event {seq} (deleted events)"
+                    )),
+                    Some((s, h)) if s != seq || h != hash => {
+                        Some("the item's head does not match the ledger".to_owned())
+                    }
+                    Some(_) => None,
+                };
+                if let Some(problem) = problem {
+                    report.ledger_break = Some(ItemBreak {
+                        item_id: item,
+                        seq,
+                        problem,
+                    });
+                    break;
+                }
+            }
+        }
+        // Whatever the ledger still holds had no events at all: deleted items.
+        if report.ledger_break.is_none()
+            && let Some((item, (seq, _))) = ledger.heads.iter().min_by(|a, b| a.0.cmp(b.0))
+        {
+            report.ledger_break = Some(ItemBreak {
+                item_id: item.clone(),
+                seq: *seq,
+                problem: "the ledger records this item but it has no events (deleted)".into(),
+            });
+        }
+        Ok(report)
+    }
+
+    async fn ledger_pass(&self) -> Result<LedgerPass> {
+        let mut out = LedgerPass {
+            rows: 0,
+            heads: HashMap::new(),
+            broken: None,
+        };
         let mut prev = GENESIS.to_owned();
         let mut expected = 1i64;
         let mut after = 0i64;
@@ -200,7 +271,7 @@ impl Store {
             after = last.seq;
             let n = rows.len() as i64;
             for r in rows {
-                report.ledger_rows += 1;
+                out.rows += 1;
                 let problem = if r.seq != expected {
                     Some(format!("ledger row {expected} is missing"))
                 } else if r.prev_hash != prev {
@@ -213,7 +284,7 @@ impl Store {
                     None
                 };
                 if let Some(problem) = problem {
-                    report.ledger_break.get_or_insert(ItemBreak {
+                    out.broken = Some(ItemBreak {
                         item_id: r.item_id.clone(),
                         seq: expected.min(r.seq),
                         problem,
@@ -222,25 +293,34 @@ impl Store {
                 }
                 prev = r.hash;
                 expected += 1;
-                heads.insert(r.item_id, (r.item_seq, r.item_hash));
+                out.heads.insert(r.item_id, (r.item_seq, r.item_hash));
             }
             if n < PAGE {
                 break;
             }
         }
-        if report.ledger_break.is_none() {
+        if out.broken.is_none() {
             let (head_seq, head_hash): (i64, String) = on_pool!(self, p => sqlx::query_as(
                 "SELECT seq, hash FROM item_ledger_head WHERE id = 1").fetch_one(p).await?);
             if head_seq != expected - 1 || head_hash != prev {
-                report.ledger_break = Some(ItemBreak {
+                out.broken = Some(ItemBreak {
                     item_id: String::new(),
                     seq: head_seq,
                     problem: "ledger rows at the end of the chain are missing".into(),
                 });
             }
         }
+        Ok(out)
+    }
 
-        // Then every item's chain, in key order, page by page.
+    async fn chain_pass(&self) -> Result<ChainPass> {
+        let mut out = ChainPass {
+            items: 0,
+            events: 0,
+            heads: Vec::new(),
+            broken: None,
+            broken_items: Vec::new(),
+        };
         let mut cursor = (String::new(), 0i64);
         let mut current: Option<(String, i64, String)> = None; // item, last seq, last hash
         let mut broken_item: Option<String> = None;
@@ -254,13 +334,14 @@ impl Store {
                 cursor = (last.item_id.clone(), last.seq);
             }
             for r in rows {
-                report.events += 1;
-                let new_item = current.as_ref().is_none_or(|c| c.0 != r.item_id);
-                if new_item {
-                    if let Some(done) = current.take() {
-                        self.close_item_chain(&mut report, &mut heads, done);
+                out.events += 1;
+                if current.as_ref().is_none_or(|c| c.0 != r.item_id) {
+                    if let Some(done) = current.take()
+                        && broken_item.as_deref() != Some(done.0.as_str())
+                    {
+                        out.heads.push(done);
                     }
-                    report.items += 1;
+                    out.items += 1;
                     current = Some((r.item_id.clone(), 0, GENESIS.to_owned()));
                 }
                 let Some(cur) = current.as_mut() else {
@@ -270,7 +351,11 @@ impl Store {
                     continue;
                 }
                 let expected_seq = cur.1 + 1;
-                let computed = event_hash(
+                let problem = if r.seq != expected_seq {
+                    Some(format!("event {expected_seq} is missing"))
+                } else if r.prev_hash != cur.2 {
+                    Some("its previous-hash link does not match the event before".to_owned())
+                } else if event_hash(
                     &EventContent {
                         item_id: &r.item_id,
                         seq: r.seq,
@@ -284,27 +369,22 @@ impl Store {
                         payload: &r.payload,
                     },
                     &r.prev_hash,
-                );
-                let problem = if r.seq != expected_seq {
-                    Some(format!("event {expected_seq} is missing"))
-                } else if r.prev_hash != cur.2 {
-                    Some("its previous-hash link does not match the event before".to_owned())
-                } else if computed != r.hash {
+                ) != r.hash
+                {
                     Some("its content does not match its hash".to_owned())
                 } else {
                     None
                 };
                 if let Some(problem) = problem {
-                    if report.item_break.is_none() {
-                        report.item_break = Some(ItemBreak {
+                    if out.broken.is_none() {
+                        out.broken = Some(ItemBreak {
                             item_id: r.item_id.clone(),
                             seq: expected_seq.min(r.seq),
                             problem,
                         });
                     }
                     broken_item = Some(r.item_id.clone());
-                    // The ledger check of this item would only repeat the same finding.
-                    heads.remove(&r.item_id);
+                    out.broken_items.push(r.item_id.clone());
                     continue;
                 }
                 cur.1 = r.seq;
@@ -314,52 +394,11 @@ impl Store {
                 break;
             }
         }
-        if let Some(done) = current.take() {
-            if broken_item.as_deref() == Some(done.0.as_str()) {
-                heads.remove(&done.0);
-            } else {
-                self.close_item_chain(&mut report, &mut heads, done);
-            }
-        }
-        // Whatever the ledger still holds had no events at all: deleted items.
-        if report.ledger_break.is_none()
-            && let Some((item, (seq, _))) = heads.iter().min_by(|a, b| a.0.cmp(b.0))
+        if let Some(done) = current.take()
+            && broken_item.as_deref() != Some(done.0.as_str())
         {
-            report.ledger_break = Some(ItemBreak {
-                item_id: item.clone(),
-                seq: *seq,
-                problem: "the ledger records this item but it has no events (deleted)".into(),
-            });
+            out.heads.push(done);
         }
-        Ok(report)
-    }
-
-    fn close_item_chain(
-        &self,
-        report: &mut ItemChainReport,
-        heads: &mut HashMap<String, (i64, String)>,
-        (item, seq, hash): (String, i64, String),
-    ) {
-        let recorded = heads.remove(&item);
-        if report.ledger_break.is_some() {
-            return;
-        }
-        let problem = match recorded {
-            None => Some("the item's events are not in the ledger".to_owned()),
-            Some((s, _)) if s > seq => Some(format!(
-                "the ledger records event {s} but the item ends at event {seq} (deleted events)"
-            )),
-            Some((s, h)) if s != seq || h != hash => {
-                Some("the item's head does not match the ledger".to_owned())
-            }
-            Some(_) => None,
-        };
-        if let Some(problem) = problem {
-            report.ledger_break = Some(ItemBreak {
-                item_id: item,
-                seq,
-                problem,
-            });
-        }
+        Ok(out)
     }
 }
