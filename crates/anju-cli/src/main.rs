@@ -363,26 +363,6 @@ fn parse_policy(
     Ok(p)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn deadline_settings_parse_and_refuse_nonsense() {
-        let p = super::parse_policy(Some("48, 4,1"), Some("12"), Some("3")).unwrap();
-        assert_eq!(
-            p.remind_before_ms,
-            vec![48 * 3_600_000, 4 * 3_600_000, 3_600_000]
-        );
-        assert_eq!((p.escalate_every_ms, p.max_level), (12 * 3_600_000, 3));
-        assert_eq!(
-            super::parse_policy(None, None, None).unwrap(),
-            Default::default()
-        );
-        assert!(super::parse_policy(Some("a day"), None, None).is_err());
-        assert!(super::parse_policy(None, Some("-1"), None).is_err());
-        assert!(super::parse_policy(None, None, Some("300")).is_err());
-    }
-}
-
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     let store = store.with_deadline_policy(deadline_policy()?);
     let listener = TcpListener::bind(listen)
@@ -602,4 +582,24 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadline_settings_parse_and_refuse_nonsense() {
+        let p = super::parse_policy(Some("48, 4,1"), Some("12"), Some("3")).unwrap();
+        assert_eq!(
+            p.remind_before_ms,
+            vec![48 * 3_600_000, 4 * 3_600_000, 3_600_000]
+        );
+        assert_eq!((p.escalate_every_ms, p.max_level), (12 * 3_600_000, 3));
+        assert_eq!(
+            super::parse_policy(None, None, None).unwrap(),
+            Default::default()
+        );
+        assert!(super::parse_policy(Some("a day"), None, None).is_err());
+        assert!(super::parse_policy(None, Some("-1"), None).is_err());
+        assert!(super::parse_policy(None, None, Some("300")).is_err());
+    }
 }
