@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::pool::on_pool;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// An event about to be written: the content its hash covers, plus the idempotency key.
 #[derive(Debug, Clone)]
@@ -179,16 +179,78 @@ struct LedgerRow {
 }
 
 const PAGE: i64 = 20_000;
+const LEDGER_SQL: &str =
+    "SELECT seq, item_id, item_seq, item_hash, prev_hash, hash FROM item_ledger";
+const EVENTS_SQL: &str = "SELECT item_id, seq, at, actor_user_id, kind, from_state, to_state, note, attachments, \
+     payload, prev_hash, hash FROM item_events";
 
-/// What the pass over the ledger found.
-struct LedgerPass {
+/// The ledger's chain, checked row by row in order, and the last head it recorded for
+/// every item.
+struct LedgerCheck {
     rows: i64,
     heads: HashMap<String, (i64, String)>,
     broken: Option<ItemBreak>,
+    prev: String,
+    expected: i64,
 }
 
-/// What the pass over the item chains found.
-struct ChainPass {
+impl LedgerCheck {
+    fn new() -> Self {
+        LedgerCheck {
+            rows: 0,
+            heads: HashMap::new(),
+            broken: None,
+            prev: GENESIS.to_owned(),
+            expected: 1,
+        }
+    }
+
+    /// Takes the next row; `false` once the chain is broken.
+    fn feed(
+        &mut self,
+        seq: i64,
+        item_id: &str,
+        item_seq: i64,
+        item_hash: &str,
+        prev_hash: &str,
+        hash: &str,
+    ) -> bool {
+        self.rows += 1;
+        let problem = if seq != self.expected {
+            Some(format!("ledger row {} is missing", self.expected))
+        } else if prev_hash != self.prev {
+            Some("its previous-hash link does not match the row before".to_owned())
+        } else if ledger_hash(seq, item_id, item_seq, item_hash, prev_hash) != hash {
+            Some("its content does not match its hash".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.broken = Some(ItemBreak {
+                item_id: item_id.to_owned(),
+                seq: self.expected.min(seq),
+                problem,
+            });
+            return false;
+        }
+        self.prev = hash.to_owned();
+        self.expected += 1;
+        match self.heads.get_mut(item_id) {
+            Some(h) => {
+                h.0 = item_seq;
+                item_hash.clone_into(&mut h.1);
+            }
+            None => {
+                self.heads
+                    .insert(item_id.to_owned(), (item_seq, item_hash.to_owned()));
+            }
+        }
+        true
+    }
+}
+
+/// Every item's chain, fed its events in (item, seq) order.
+struct ChainCheck {
     items: i64,
     events: i64,
     /// The last event of every item whose chain is intact, in item order.
@@ -196,17 +258,141 @@ struct ChainPass {
     broken: Option<ItemBreak>,
     /// Every item whose chain is broken (the first is in `broken`).
     broken_items: Vec<String>,
+    current: Option<(String, i64, String)>,
+    current_broken: bool,
+}
+
+impl ChainCheck {
+    fn new() -> Self {
+        ChainCheck {
+            items: 0,
+            events: 0,
+            heads: Vec::new(),
+            broken: None,
+            broken_items: Vec::new(),
+            current: None,
+            current_broken: false,
+        }
+    }
+
+    fn feed(&mut self, e: &EventContent<'_>, prev_hash: &str, hash: &str) {
+        self.events += 1;
+        if self.current.as_ref().is_none_or(|c| c.0 != e.item_id) {
+            self.close();
+            self.items += 1;
+            self.current = Some((e.item_id.to_owned(), 0, GENESIS.to_owned()));
+            self.current_broken = false;
+        }
+        if self.current_broken {
+            return;
+        }
+        let Some(cur) = self.current.as_mut() else {
+            return;
+        };
+        let expected_seq = cur.1 + 1;
+        let problem = if e.seq != expected_seq {
+            Some(format!("event {expected_seq} is missing"))
+        } else if prev_hash != cur.2 {
+            Some("its previous-hash link does not match the event before".to_owned())
+        } else if event_hash(e, prev_hash) != hash {
+            Some("its content does not match its hash".to_owned())
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => {
+                if self.broken.is_none() {
+                    self.broken = Some(ItemBreak {
+                        item_id: e.item_id.to_owned(),
+                        seq: expected_seq.min(e.seq),
+                        problem,
+                    });
+                }
+                self.broken_items.push(e.item_id.to_owned());
+                self.current_broken = true;
+            }
+            None => {
+                cur.1 = e.seq;
+                hash.clone_into(&mut cur.2);
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(done) = self.current.take()
+            && !self.current_broken
+        {
+            self.heads.push(done);
+        }
+    }
 }
 
 impl Store {
     /// Recomputes every event's hash and link, every ledger row, and checks that the
     /// ledger's last word on each item is that item's head, and that no item the ledger
-    /// knows has vanished. The two passes run at once (the database decodes one while
-    /// the other is hashed).
+    /// knows has vanished. The two passes run at once. On SQLite they read the file
+    /// through its own read-only connections on two threads, and block the caller until
+    /// done: call it from the CLI or a blocking task, not from a request.
     pub async fn verify_items(&self) -> Result<ItemChainReport> {
-        let (ledger, chains) =
-            futures_util::future::join(self.ledger_pass(), self.chain_pass()).await;
-        let (mut ledger, chains) = (ledger?, chains?);
+        let (ledger, chains) = match self.sqlite_file() {
+            Some(path) => {
+                let lp = path.clone();
+                let ledger = std::thread::spawn(move || -> Result<LedgerCheck> {
+                    let mut c = LedgerCheck::new();
+                    crate::rawscan::scan(&lp, &format!("{LEDGER_SQL} ORDER BY seq"), |r| {
+                        Ok(c.feed(
+                            r.int(0),
+                            r.text_or_empty(1)?,
+                            r.int(2),
+                            r.text_or_empty(3)?,
+                            r.text_or_empty(4)?,
+                            r.text_or_empty(5)?,
+                        ))
+                    })?;
+                    Ok(c)
+                });
+                let mut chains = ChainCheck::new();
+                crate::rawscan::scan(&path, &format!("{EVENTS_SQL} ORDER BY item_id, seq"), |r| {
+                    let e = EventContent {
+                        item_id: r.text_or_empty(0)?,
+                        seq: r.int(1),
+                        at: r.int(2),
+                        actor_user_id: r.text(3)?,
+                        kind: r.text_or_empty(4)?,
+                        from_state: r.text(5)?,
+                        to_state: r.text(6)?,
+                        note: r.text(7)?,
+                        attachments: r.text_or_empty(8)?,
+                        payload: r.text_or_empty(9)?,
+                    };
+                    chains.feed(&e, r.text_or_empty(10)?, r.text_or_empty(11)?);
+                    Ok(true)
+                })?;
+                let ledger = ledger
+                    .join()
+                    .map_err(|_| StoreError::Corrupt("the ledger check panicked".into()))??;
+                (ledger, chains)
+            }
+            None => {
+                let (l, c) =
+                    futures_util::future::join(self.ledger_pass(), self.chain_pass()).await;
+                (l?, c?)
+            }
+        };
+        let mut chains = chains;
+        chains.close();
+        let mut ledger = ledger;
+        if ledger.broken.is_none() {
+            let (head_seq, head_hash): (i64, String) = on_pool!(self, p => sqlx::query_as(
+                "SELECT seq, hash FROM item_ledger_head WHERE id = 1").fetch_one(p).await?);
+            if head_seq != ledger.expected - 1 || head_hash != ledger.prev {
+                ledger.broken = Some(ItemBreak {
+                    item_id: String::new(),
+                    seq: head_seq,
+                    problem: "ledger rows at the end of the chain are missing".into(),
+                });
+            }
+        }
         let mut report = ItemChainReport {
             items: chains.items,
             events: chains.events,
@@ -253,152 +439,80 @@ impl Store {
         Ok(report)
     }
 
-    async fn ledger_pass(&self) -> Result<LedgerPass> {
-        let mut out = LedgerPass {
-            rows: 0,
-            heads: HashMap::new(),
-            broken: None,
-        };
-        let mut prev = GENESIS.to_owned();
-        let mut expected = 1i64;
+    /// The database file, when the store is a SQLite file (not in memory).
+    fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match &self.pool {
+            crate::pool::Pool::Sqlite(p) => {
+                let opts = p.connect_options();
+                let f = opts.get_filename();
+                let s = f.to_string_lossy();
+                (!s.is_empty() && !s.contains(":memory:")).then(|| f.to_path_buf())
+            }
+            crate::pool::Pool::Postgres(_) => None,
+        }
+    }
+
+    async fn ledger_pass(&self) -> Result<LedgerCheck> {
+        let mut c = LedgerCheck::new();
         let mut after = 0i64;
-        'ledger: loop {
-            let rows = on_pool!(self, p => sqlx::query_as::<_, LedgerRow>(
-                "SELECT seq, item_id, item_seq, item_hash, prev_hash, hash FROM item_ledger \
-                 WHERE seq > $1 ORDER BY seq LIMIT $2")
+        loop {
+            let sql = format!("{LEDGER_SQL} WHERE seq > $1 ORDER BY seq LIMIT $2");
+            let rows = on_pool!(self, p => sqlx::query_as::<_, LedgerRow>(sqlx::AssertSqlSafe(sql))
                 .bind(after).bind(PAGE).fetch_all(p).await?);
             let Some(last) = rows.last() else { break };
             after = last.seq;
             let n = rows.len() as i64;
-            for r in rows {
-                out.rows += 1;
-                let problem = if r.seq != expected {
-                    Some(format!("ledger row {expected} is missing"))
-                } else if r.prev_hash != prev {
-                    Some("its previous-hash link does not match the row before".to_owned())
-                } else if ledger_hash(r.seq, &r.item_id, r.item_seq, &r.item_hash, &r.prev_hash)
-                    != r.hash
-                {
-                    Some("its content does not match its hash".to_owned())
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    out.broken = Some(ItemBreak {
-                        item_id: r.item_id.clone(),
-                        seq: expected.min(r.seq),
-                        problem,
-                    });
-                    break 'ledger;
+            for r in &rows {
+                if !c.feed(
+                    r.seq,
+                    &r.item_id,
+                    r.item_seq,
+                    &r.item_hash,
+                    &r.prev_hash,
+                    &r.hash,
+                ) {
+                    return Ok(c);
                 }
-                prev = r.hash;
-                expected += 1;
-                out.heads.insert(r.item_id, (r.item_seq, r.item_hash));
             }
             if n < PAGE {
                 break;
             }
         }
-        if out.broken.is_none() {
-            let (head_seq, head_hash): (i64, String) = on_pool!(self, p => sqlx::query_as(
-                "SELECT seq, hash FROM item_ledger_head WHERE id = 1").fetch_one(p).await?);
-            if head_seq != expected - 1 || head_hash != prev {
-                out.broken = Some(ItemBreak {
-                    item_id: String::new(),
-                    seq: head_seq,
-                    problem: "ledger rows at the end of the chain are missing".into(),
-                });
-            }
-        }
-        Ok(out)
+        Ok(c)
     }
 
-    async fn chain_pass(&self) -> Result<ChainPass> {
-        let mut out = ChainPass {
-            items: 0,
-            events: 0,
-            heads: Vec::new(),
-            broken: None,
-            broken_items: Vec::new(),
-        };
+    async fn chain_pass(&self) -> Result<ChainCheck> {
+        let mut c = ChainCheck::new();
         let mut cursor = (String::new(), 0i64);
-        let mut current: Option<(String, i64, String)> = None; // item, last seq, last hash
-        let mut broken_item: Option<String> = None;
         loop {
-            let rows = on_pool!(self, p => sqlx::query_as::<_, EventRow>(
-                "SELECT item_id, seq, at, actor_user_id, kind, from_state, to_state, note, attachments, payload, \
-                 prev_hash, hash FROM item_events WHERE (item_id, seq) > ($1, $2) ORDER BY item_id, seq LIMIT $3")
+            let sql = format!(
+                "{EVENTS_SQL} WHERE (item_id, seq) > ($1, $2) ORDER BY item_id, seq LIMIT $3"
+            );
+            let rows = on_pool!(self, p => sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql))
                 .bind(cursor.0.clone()).bind(cursor.1).bind(PAGE).fetch_all(p).await?);
             let n = rows.len() as i64;
             if let Some(last) = rows.last() {
                 cursor = (last.item_id.clone(), last.seq);
             }
-            for r in rows {
-                out.events += 1;
-                if current.as_ref().is_none_or(|c| c.0 != r.item_id) {
-                    if let Some(done) = current.take()
-                        && broken_item.as_deref() != Some(done.0.as_str())
-                    {
-                        out.heads.push(done);
-                    }
-                    out.items += 1;
-                    current = Some((r.item_id.clone(), 0, GENESIS.to_owned()));
-                }
-                let Some(cur) = current.as_mut() else {
-                    continue;
+            for r in &rows {
+                let e = EventContent {
+                    item_id: &r.item_id,
+                    seq: r.seq,
+                    at: r.at,
+                    actor_user_id: r.actor_user_id.as_deref(),
+                    kind: &r.kind,
+                    from_state: r.from_state.as_deref(),
+                    to_state: r.to_state.as_deref(),
+                    note: r.note.as_deref(),
+                    attachments: &r.attachments,
+                    payload: &r.payload,
                 };
-                if broken_item.as_deref() == Some(r.item_id.as_str()) {
-                    continue;
-                }
-                let expected_seq = cur.1 + 1;
-                let problem = if r.seq != expected_seq {
-                    Some(format!("event {expected_seq} is missing"))
-                } else if r.prev_hash != cur.2 {
-                    Some("its previous-hash link does not match the event before".to_owned())
-                } else if event_hash(
-                    &EventContent {
-                        item_id: &r.item_id,
-                        seq: r.seq,
-                        at: r.at,
-                        actor_user_id: r.actor_user_id.as_deref(),
-                        kind: &r.kind,
-                        from_state: r.from_state.as_deref(),
-                        to_state: r.to_state.as_deref(),
-                        note: r.note.as_deref(),
-                        attachments: &r.attachments,
-                        payload: &r.payload,
-                    },
-                    &r.prev_hash,
-                ) != r.hash
-                {
-                    Some("its content does not match its hash".to_owned())
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    if out.broken.is_none() {
-                        out.broken = Some(ItemBreak {
-                            item_id: r.item_id.clone(),
-                            seq: expected_seq.min(r.seq),
-                            problem,
-                        });
-                    }
-                    broken_item = Some(r.item_id.clone());
-                    out.broken_items.push(r.item_id.clone());
-                    continue;
-                }
-                cur.1 = r.seq;
-                cur.2 = r.hash;
+                c.feed(&e, &r.prev_hash, &r.hash);
             }
             if n < PAGE {
                 break;
             }
         }
-        if let Some(done) = current.take()
-            && broken_item.as_deref() != Some(done.0.as_str())
-        {
-            out.heads.push(done);
-        }
-        Ok(out)
+        Ok(c)
     }
 }
