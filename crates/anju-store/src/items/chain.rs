@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use anju_core::item::{EventContent, GENESIS, event_hash};
+use anju_core::item::{EventContent, GENESIS, event_hash, event_hash_matches, ledger_hash_matches};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::pool::on_pool;
 use crate::{Result, Store, StoreError};
@@ -47,18 +46,7 @@ impl NewEvent {
     }
 }
 
-/// The hash of one ledger row.
-pub(crate) fn ledger_hash(
-    seq: i64,
-    item_id: &str,
-    item_seq: i64,
-    item_hash: &str,
-    prev: &str,
-) -> String {
-    let canonical =
-        serde_json::to_string(&(seq, item_id, item_seq, item_hash, prev)).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical.as_bytes()))
-}
+pub(crate) use anju_core::item::ledger_hash;
 
 /// Writes events (each already chained to its item's previous hash) and their ledger
 /// rows inside the transaction `$tx`. `$events` is a slice of `(NewEvent, prev, hash)`.
@@ -220,7 +208,7 @@ impl LedgerCheck {
             Some(format!("ledger row {} is missing", self.expected))
         } else if prev_hash != self.prev {
             Some("its previous-hash link does not match the row before".to_owned())
-        } else if ledger_hash(seq, item_id, item_seq, item_hash, prev_hash) != hash {
+        } else if !ledger_hash_matches(seq, item_id, item_seq, item_hash, prev_hash, hash) {
             Some("its content does not match its hash".to_owned())
         } else {
             None
@@ -294,7 +282,7 @@ impl ChainCheck {
             Some(format!("event {expected_seq} is missing"))
         } else if prev_hash != cur.2 {
             Some("its previous-hash link does not match the event before".to_owned())
-        } else if event_hash(e, prev_hash) != hash {
+        } else if !event_hash_matches(e, prev_hash, hash) {
             Some("its content does not match its hash".to_owned())
         } else {
             None
