@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build web bench-registry bench-solver bench-web fmt lint
+.PHONY: demo test build web bench-registry bench-solver bench-items bench-web fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -31,3 +31,6 @@ bench-web:
 
 bench-solver:
 	./bench/solver/run.sh
+
+bench-items:
+	./bench/items/run.sh

@@ -317,7 +317,54 @@ async fn open(db: &str) -> anyhow::Result<Store> {
         .with_context(|| format!("opening {db}"))
 }
 
+/// The deadline policy from `ANJU_REMIND_BEFORE_H` (hours before the deadline, e.g.
+/// `24,2`), `ANJU_ESCALATE_EVERY_H` and `ANJU_ESCALATE_LEVELS`; the defaults otherwise.
+fn deadline_policy() -> anyhow::Result<anju_core::deadline::DeadlinePolicy> {
+    let var = |k: &str| std::env::var(k).ok();
+    parse_policy(
+        var("ANJU_REMIND_BEFORE_H").as_deref(),
+        var("ANJU_ESCALATE_EVERY_H").as_deref(),
+        var("ANJU_ESCALATE_LEVELS").as_deref(),
+    )
+}
+
+fn parse_policy(
+    remind: Option<&str>,
+    every: Option<&str>,
+    levels: Option<&str>,
+) -> anyhow::Result<anju_core::deadline::DeadlinePolicy> {
+    let mut p = anju_core::deadline::DeadlinePolicy::default();
+    let hours = |name: &str, v: &str| -> anyhow::Result<i64> {
+        let h: f64 = v
+            .trim()
+            .parse()
+            .with_context(|| format!("{name}: {v:?} is not a number of hours"))?;
+        if h <= 0.0 || h >= 24.0 * 366.0 || h.is_nan() {
+            bail!("{name}: {h} hours is out of range");
+        }
+        Ok((h * 3_600_000.0) as i64)
+    };
+    if let Some(v) = remind {
+        p.remind_before_ms = v
+            .split(',')
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| hours("ANJU_REMIND_BEFORE_H", x))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if let Some(v) = every {
+        p.escalate_every_ms = hours("ANJU_ESCALATE_EVERY_H", v)?;
+    }
+    if let Some(v) = levels {
+        p.max_level = v
+            .trim()
+            .parse()
+            .with_context(|| format!("ANJU_ESCALATE_LEVELS: {v:?}"))?;
+    }
+    Ok(p)
+}
+
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    let store = store.with_deadline_policy(deadline_policy()?);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -535,4 +582,24 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadline_settings_parse_and_refuse_nonsense() {
+        let p = super::parse_policy(Some("48, 4,1"), Some("12"), Some("3")).unwrap();
+        assert_eq!(
+            p.remind_before_ms,
+            vec![48 * 3_600_000, 4 * 3_600_000, 3_600_000]
+        );
+        assert_eq!((p.escalate_every_ms, p.max_level), (12 * 3_600_000, 3));
+        assert_eq!(
+            super::parse_policy(None, None, None).unwrap(),
+            Default::default()
+        );
+        assert!(super::parse_policy(Some("a day"), None, None).is_err());
+        assert!(super::parse_policy(None, Some("-1"), None).is_err());
+        assert!(super::parse_policy(None, None, Some("300")).is_err());
+    }
 }

@@ -17,6 +17,7 @@ mod notifications;
 mod officers;
 mod page;
 mod pool;
+mod rawscan;
 mod reports;
 mod units;
 mod users;

@@ -64,9 +64,9 @@ impl Store {
             .await?;
         }
         let now = self.now();
-        let policy = self.deadline_policy();
         let sid = id.to_string();
         let sql = format!("{ITEM_SELECT} WHERE i.id = $1");
+        let after: ItemRow;
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             // The row lock first (SQLite: the write lock), so the decision below is made on
@@ -106,7 +106,6 @@ impl Store {
                 _ => row.submitted_by.clone(),
             };
             let next_wake = if to.is_open() { row.next_wake_at } else { None };
-            let _ = &policy;
             let event = NewEvent {
                 item_id: sid.clone(),
                 seq: row.head_seq + 1,
@@ -156,11 +155,19 @@ impl Store {
             }
             // The parent's row before the counts: items, then rollup rows, then the ledger.
             if from != to {
-                bump_rollup!(tx, area, rollup_column(from), -1);
-                bump_rollup!(tx, area, rollup_column(to), 1);
-            }
-            if closing && row.escalation_level > 0 {
-                bump_rollup!(tx, area, "overdue", -1);
+                // The rows exist since the item was created: one UPDATE moves the counts of
+                // the area and every ancestor.
+                let late = if closing && row.escalation_level > 0 { ", overdue = overdue - 1" } else { "" };
+                let (f, t) = (rollup_column(from), rollup_column(to));
+                let mut qb = sqlx::QueryBuilder::new(format!(
+                    "UPDATE item_rollup SET {f} = {f} - 1, {t} = {t} + 1{late} WHERE code IN ("
+                ));
+                let mut sep = qb.separated(", ");
+                for a in area.path() {
+                    sep.push_bind(a.padded());
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
             }
             write_events!(tx, &events);
             ref_attachments!(tx, &attachments, "item", sid.clone(), area);
@@ -169,8 +176,24 @@ impl Store {
             append_audit!(tx, now, scope, [AuditEntry::new(EventKind::of_action(input.action).as_str(), "item", id, Some(area))
                 .detail(serde_json::json!({"from": state_str(from), "to": state_str(to)}))]);
             tx.commit().await?;
+            after = ItemRow {
+                state: state_str(to).to_owned(),
+                owner_unit_id: owner_unit,
+                owner_officer_id: owner_officer,
+                submitted_by: if input.action == Action::Submit { Some(actor.user_id.to_string()) } else { row.submitted_by.clone() },
+                next_wake_at: next_wake,
+                head_seq: row.head_seq + 1,
+                head_hash: events[0].2.clone(),
+                updated_at: now,
+                closed_at: if closing { Some(now) } else { row.closed_at },
+                ..row
+            };
         });
-        self.item_view(scope, id).await
+        if input.action == Action::Reassign {
+            // A reassignment changes the owner unit's name too: read it back.
+            return self.item_view(scope, id).await;
+        }
+        after.into_view(Some(&actor), now)
     }
 
     /// Splits an item into child items, one per child area (分解任务). The parent's owner
