@@ -173,6 +173,8 @@ describe('language', () => {
       await p.page.getByTestId('overview-title').waitFor()
       assert.equal((await p.page.getByTestId('nav-inbox').innerText()).trim(), 'Inbox')
       assert.equal(await p.page.evaluate(() => document.documentElement.lang), 'en')
+      await p.page.locator('[data-testid=area-map][data-drawn="500101"]').waitFor()
+      await p.page.waitForTimeout(800) // the points' entry animation
       await shot(p.page, 'overview-district-en')
       p.check()
     } finally {
