@@ -128,14 +128,14 @@ impl XlsxSink {
 
 /// Either sink, for code that writes rows without caring which.
 pub enum Sink {
-    Csv(CsvSink),
+    Csv(Box<CsvSink>),
     Xlsx(Box<XlsxSink>),
 }
 
 impl Sink {
     pub fn new(format: Format, sheet: &str) -> Result<Self, IoError> {
         Ok(match format {
-            Format::Csv => Sink::Csv(CsvSink::new()),
+            Format::Csv => Sink::Csv(Box::new(CsvSink::new())),
             Format::Xlsx => Sink::Xlsx(Box::new(XlsxSink::new(sheet)?)),
         })
     }
