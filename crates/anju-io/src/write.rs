@@ -135,7 +135,7 @@ pub enum Sink {
 impl Sink {
     pub fn new(format: Format, sheet: &str) -> Result<Self, IoError> {
         Ok(match format {
-            Format::Csv => Sink::Csv(Box::new(CsvSink::new())),
+            Format::Csv => Sink::Csv(Box::default()),
             Format::Xlsx => Sink::Xlsx(Box::new(XlsxSink::new(sheet)?)),
         })
     }
