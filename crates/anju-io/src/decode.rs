@@ -18,11 +18,24 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RowError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(s) => Ok((s.to_owned(), Encoding::Utf8)),
-        Err(_) => decode_gb18030(body).map(|s| (s, Encoding::Gb18030)),
+        Err(utf8) => decode_gb18030(body).map(|s| (s, Encoding::Gb18030)).map_err(|gb| {
+            // Name the bad bytes in whichever encoding read further: that is most likely
+            // the one the file was saved in.
+            let at = gb.max(utf8.valid_up_to());
+            let line = 1 + body[..at].iter().filter(|b| **b == b'\n').count() as u64;
+            RowError::new(
+                line,
+                "",
+                format!(
+                    "bytes at offset {at} are neither UTF-8 nor GB18030; save the file as UTF-8 or GB18030 (GBK)"
+                ),
+            )
+        }),
     }
 }
 
-fn decode_gb18030(bytes: &[u8]) -> Result<String, RowError> {
+/// The text, or the offset of the first byte that is not GB18030.
+fn decode_gb18030(bytes: &[u8]) -> Result<String, usize> {
     let mut decoder = GB18030.new_decoder_without_bom_handling();
     let cap = decoder
         .max_utf8_buffer_length_without_replacement(bytes.len())
@@ -31,19 +44,9 @@ fn decode_gb18030(bytes: &[u8]) -> Result<String, RowError> {
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
     match result {
         DecoderResult::InputEmpty => Ok(out),
-        DecoderResult::Malformed(bad, _) => {
-            let at = read.saturating_sub(usize::from(bad));
-            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64;
-            Err(RowError::new(
-                line,
-                "",
-                format!(
-                    "bytes at offset {at} are neither UTF-8 nor GB18030; save the file as UTF-8 or GB18030 (GBK)"
-                ),
-            ))
-        }
-        // The buffer is sized for the worst case, so this does not happen; say so if it does.
-        DecoderResult::OutputFull => Err(RowError::file("the file could not be decoded")),
+        DecoderResult::Malformed(bad, _) => Err(read.saturating_sub(usize::from(bad))),
+        // The buffer is sized for the worst case, so this does not happen.
+        DecoderResult::OutputFull => Err(0),
     }
 }
 

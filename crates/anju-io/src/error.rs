@@ -1,10 +1,10 @@
 //! The crate's error type, and the row problem every import reports.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One problem in an import file: where (line of a CSV file, or row of a sheet, 1-based;
 /// 0 for the file as a whole), which column (as the file names it) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
     pub line: u64,
     pub column: String,

@@ -12,10 +12,11 @@ pub mod error;
 pub mod labels;
 pub mod parse;
 pub mod report;
+pub mod synth;
 pub mod table;
 pub mod write;
 
-pub use columns::{Column, Kind};
+pub use columns::{Column, HeaderMap, Kind};
 pub use error::{IoError, RowError};
 pub use parse::{Batch, Parsed, parse_batch};
 pub use table::{SourceRow, Table, read_table};

@@ -61,7 +61,12 @@ impl Batch {
 }
 
 /// Parses a whole table as `kind`, checking every field against `today`.
-pub fn parse_batch(kind: Kind, table: &Table, today: Date) -> Result<Batch, Vec<RowError>> {
+/// The header map comes back too: the store names columns as the file did.
+pub fn parse_batch(
+    kind: Kind,
+    table: &Table,
+    today: Date,
+) -> Result<(Batch, HeaderMap), Vec<RowError>> {
     let h = HeaderMap::new(kind, &table.headers, table.header_line)?;
     let mut errors = Vec::new();
     for r in &table.rows {
@@ -91,10 +96,10 @@ pub fn parse_batch(kind: Kind, table: &Table, today: Date) -> Result<Batch, Vec<
         }
     };
     if errors.is_empty() {
-        Ok(batch)
+        Ok((batch, h))
     } else {
         errors.sort_by_key(|e| e.line);
-        Ok(batch).and(Err(errors))
+        Err(errors)
     }
 }
 
@@ -516,7 +521,7 @@ mod tests {
     const TODAY: Date = date!(2026 - 11 - 27);
 
     fn parse(kind: Kind, csv: &str) -> Result<Batch, Vec<RowError>> {
-        parse_batch(kind, &read_table(csv.as_bytes(), None).unwrap(), TODAY)
+        parse_batch(kind, &read_table(csv.as_bytes(), None).unwrap(), TODAY).map(|(b, _)| b)
     }
 
     const HEAD: &str = "户编号,区划代码,地址,户主姓名,联系电话,成员姓名,性别,出生日期,身份证号,与户主关系,特殊群体\n";

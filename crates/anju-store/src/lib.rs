@@ -8,9 +8,13 @@
 mod archive;
 mod areas;
 mod audit;
+mod backup;
 mod error;
+mod export;
 mod households;
 mod houses;
+mod import;
+mod jobs;
 mod officers;
 mod page;
 mod pool;
@@ -19,8 +23,12 @@ mod users;
 
 pub use areas::{AreaSeed, BoundarySeed};
 pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
+pub use backup::TableProgress;
 pub use error::StoreError;
+pub use export::{EXPORT_PAGE, ExportCursor, ExportPage};
 pub use households::HouseholdSeed;
+pub use import::{FileImport, ImportOutcome, ImportSummary, Progress};
+pub use jobs::{ImportJobView, JobEnd, RowErrorView};
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
