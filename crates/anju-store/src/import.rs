@@ -3,6 +3,7 @@
 //! transaction — or not at all. A dry run does the same reading and writes nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anju_core::household::{House, Household, Member, Vulnerability, format_date};
 use anju_core::officer::{Officer, Unit};
@@ -37,8 +38,30 @@ pub enum ImportOutcome {
     Rejected(Vec<RowError>),
 }
 
-/// Called with the number of records written so far.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
+/// How far an import is: records in the file (known once it is parsed) and records
+/// written. Shared with whoever shows progress (a CLI bar, a job's status).
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl ImportProgress {
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+    fn set_total(&self, n: u64) {
+        self.total.store(n, Ordering::Relaxed);
+    }
+    fn set_done(&self, n: u64) {
+        self.done.store(n, Ordering::Relaxed);
+    }
+}
+
+type Progress<'a> = &'a ImportProgress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -328,7 +351,7 @@ impl Store {
         bytes: &[u8],
         sheet: Option<&str>,
         dry_run: bool,
-        progress: Progress<'_>,
+        progress: &ImportProgress,
     ) -> Result<FileImport> {
         scope.require(Permission::Create)?;
         let rejected =
@@ -350,6 +373,7 @@ impl Store {
             Err(e) => return rejected(Some(&table), e),
         };
         let records = batch.len() as u64;
+        progress.set_total(records);
         match self
             .import(scope, &batch, &headers, dry_run, progress)
             .await?
@@ -383,7 +407,7 @@ impl Store {
         batch: &Batch,
         headers: &HeaderMap,
         dry_run: bool,
-        progress: Progress<'_>,
+        progress: &ImportProgress,
     ) -> Result<ImportOutcome> {
         scope.require(Permission::Create)?;
         let areas = AreaCheck {
@@ -538,7 +562,7 @@ impl Store {
                     let rows = member_rows(chunk);
                     insert_member_rows!(tx, rows);
                     done += chunk.len() as u64;
-                    progress(done);
+                    progress.set_done(done);
                 }
                 let changes: Vec<(&Parsed<Household>, Action)> =
                     items.iter().zip(actions.iter().copied()).filter(|(_, a)| *a == Action::Change).collect();
@@ -563,7 +587,7 @@ impl Store {
                 write_deltas!(tx, deltas);
                 append_audit!(tx, now, scope, [audit_entry(scope, &summary, "household")]);
                 tx.commit().await?;
-                progress(done);
+                progress.set_done(done);
                 ImportOutcome::Done(summary)
             }
         });
@@ -654,7 +678,7 @@ impl Store {
                              owner_household_id = excluded.owner_household_id, updated_at = excluded.updated_at");
                     qb.build().execute(&mut *tx).await?;
                     done += chunk.len() as u64;
-                    progress(done);
+                    progress.set_done(done);
                 }
                 append_audit!(tx, now, scope, [audit_entry(scope, &summary, "house")]);
                 tx.commit().await?;
@@ -721,7 +745,7 @@ impl Store {
                              area_code = excluded.area_code, phone = excluded.phone, updated_at = excluded.updated_at");
                     qb.build().execute(&mut *tx).await?;
                     done += chunk.len() as u64;
-                    progress(done);
+                    progress.set_done(done);
                 }
                 // An officer is placed where their unit is (as `update_unit` does).
                 for (p, _) in todo.iter().filter(|(_, a)| *a == Action::Change) {
@@ -846,7 +870,7 @@ impl Store {
                         qb.build().execute(&mut *tx).await?;
                     }
                     done += chunk.len() as u64;
-                    progress(done);
+                    progress.set_done(done);
                 }
                 // The file carries no roster: shifts stay, except where the duty they belong to is gone.
                 for (p, _) in &todo {

@@ -27,7 +27,7 @@ pub use backup::TableProgress;
 pub use error::StoreError;
 pub use export::{EXPORT_PAGE, ExportCursor, ExportPage};
 pub use households::HouseholdSeed;
-pub use import::{FileImport, ImportOutcome, ImportSummary, Progress};
+pub use import::{FileImport, ImportOutcome, ImportProgress, ImportSummary};
 pub use jobs::{ImportJobView, JobEnd, RowErrorView};
 pub use officers::OfficerSeed;
 pub use page::ListQuery;

@@ -6,7 +6,7 @@ use anju_core::{AreaCode, Clock, GeoPoint, Scope};
 use anju_io::synth::households_csv;
 use anju_io::write::{Format, Sink};
 use anju_io::{Kind, RowError};
-use anju_store::{AreaSeed, Backend, ImportOutcome, ImportSummary, Store};
+use anju_store::{AreaSeed, Backend, ImportOutcome, ImportProgress, ImportSummary, Store};
 use anju_testdb::{backends, fresh_store_with};
 
 fn seed(c: &str, zh: &str) -> AreaSeed {
@@ -45,8 +45,6 @@ async fn store(b: Backend) -> Store {
     s
 }
 
-fn noop(_: u64) {}
-
 /// Every table, row by row (a dump, sorted within each table).
 async fn snapshot(s: &Store) -> Vec<String> {
     let mut out = Vec::new();
@@ -70,7 +68,7 @@ async fn snapshot(s: &Store) -> Vec<String> {
 }
 
 async fn import(s: &Store, scope: &Scope, kind: Kind, bytes: &[u8], dry: bool) -> ImportOutcome {
-    s.import_file(scope, kind, bytes, None, dry, &noop)
+    s.import_file(scope, kind, bytes, None, dry, &ImportProgress::default())
         .await
         .expect("import")
         .outcome
