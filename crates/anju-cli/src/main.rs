@@ -341,6 +341,13 @@ async fn open(db: &str) -> anyhow::Result<Store> {
 }
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    // An import that was running when the server last stopped was rolled back with it.
+    let n = store.fail_interrupted_imports().await?;
+    if n > 0 {
+        tracing::warn!(
+            "{n} import job(s) were interrupted by the last stop; nothing of them was written"
+        );
+    }
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;

@@ -18,7 +18,7 @@ pub mod write;
 
 pub use columns::{Column, HeaderMap, Kind};
 pub use error::{IoError, RowError};
-pub use parse::{Batch, Parsed, parse_batch};
+pub use parse::{Batch, Parsed, ParsedFile, parse_batch, parse_file};
 pub use table::{SourceRow, Table, read_table};
 pub use write::{Format, neutralise};
 

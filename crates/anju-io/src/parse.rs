@@ -61,12 +61,18 @@ impl Batch {
 }
 
 /// Parses a whole table as `kind`, checking every field against `today`.
-/// The header map comes back too: the store names columns as the file did.
-pub fn parse_batch(
-    kind: Kind,
-    table: &Table,
-    today: Date,
-) -> Result<(Batch, HeaderMap), Vec<RowError>> {
+/// A parsed file: the records that passed, the problems of those that did not, and the
+/// header map (the store names columns as the file did). The store still checks the
+/// good records against the database, so one report names every bad row.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    pub batch: Batch,
+    pub headers: HeaderMap,
+    pub errors: Vec<RowError>,
+}
+
+/// Parses a table; only a header that cannot be mapped fails outright.
+pub fn parse_file(kind: Kind, table: &Table, today: Date) -> Result<ParsedFile, Vec<RowError>> {
     let h = HeaderMap::new(kind, &table.headers, table.header_line)?;
     let mut errors = Vec::new();
     for r in &table.rows {
@@ -95,11 +101,25 @@ pub fn parse_batch(
             Batch::Officers(singles(&h, &table.rows, &mut errors, |r| officer(&h, r)))
         }
     };
-    if errors.is_empty() {
-        Ok((batch, h))
+    errors.sort_by_key(|e| e.line);
+    Ok(ParsedFile {
+        batch,
+        headers: h,
+        errors,
+    })
+}
+
+/// Parses a table, failing on any bad row.
+pub fn parse_batch(
+    kind: Kind,
+    table: &Table,
+    today: Date,
+) -> Result<(Batch, HeaderMap), Vec<RowError>> {
+    let f = parse_file(kind, table, today)?;
+    if f.errors.is_empty() {
+        Ok((f.batch, f.headers))
     } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+        Err(f.errors)
     }
 }
 

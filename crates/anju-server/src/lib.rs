@@ -34,7 +34,11 @@ pub struct AppState {
     pub hash_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The document generated from the router, filled in once the router is built.
     pub(crate) openapi: Arc<OnceLock<utoipa::openapi::OpenApi>>,
+    /// Progress of the imports running in this process, by job id.
+    pub(crate) imports: Arc<std::sync::Mutex<ImportTable>>,
 }
+
+type ImportTable = std::collections::HashMap<uuid::Uuid, Arc<anju_store::ImportProgress>>;
 
 impl AppState {
     pub fn new(store: Store) -> Self {
@@ -43,6 +47,7 @@ impl AppState {
             auth: auth::AuthConfig::default(),
             hash_checks: Arc::default(),
             openapi: Arc::default(),
+            imports: Arc::default(),
         }
     }
 }
@@ -61,6 +66,7 @@ impl AppState {
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "Accounts (admins)"),
         (name = "audit", description = "The access audit trail (admins)"),
+        (name = "io", description = "Imports, exports and templates (docs/import.md)"),
         (name = "system", description = "Health and description")
     )
 )]
@@ -77,6 +83,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::auth::router())
         .merge(routes::users::router())
         .merge(routes::audit::router())
+        .merge(routes::imports::router())
+        .merge(routes::exports::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

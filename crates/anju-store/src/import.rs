@@ -368,27 +368,34 @@ impl Store {
             Ok(t) => t,
             Err(e) => return rejected(None, e),
         };
-        let (batch, headers) = match anju_io::parse_batch(kind, &table, self.clock.today()) {
-            Ok(b) => b,
+        let parsed = match anju_io::parse_file(kind, &table, self.clock.today()) {
+            Ok(p) => p,
             Err(e) => return rejected(Some(&table), e),
         };
-        let records = batch.len() as u64;
+        let records = parsed.batch.len() as u64;
         progress.set_total(records);
-        match self
-            .import(scope, &batch, &headers, dry_run, progress)
-            .await?
-        {
-            ImportOutcome::Rejected(e) => {
-                let mut r = rejected(Some(&table), e)?;
-                r.records = records;
-                Ok(r)
+        // With bad rows the good ones are still checked against the database (nothing is
+        // written), so the report names every bad row, not only the first kind found.
+        let check_only = dry_run || !parsed.errors.is_empty();
+        let outcome = self
+            .import(scope, &parsed.batch, &parsed.headers, check_only, progress)
+            .await?;
+        let mut errors = parsed.errors;
+        match outcome {
+            ImportOutcome::Rejected(e) => errors.extend(e),
+            done if errors.is_empty() => {
+                return Ok(FileImport {
+                    outcome: done,
+                    records,
+                    report: None,
+                });
             }
-            done => Ok(FileImport {
-                outcome: done,
-                records,
-                report: None,
-            }),
+            ImportOutcome::Done(_) => {}
         }
+        errors.sort_by_key(|e| e.line);
+        let mut r = rejected(Some(&table), errors)?;
+        r.records = records;
+        Ok(r)
     }
 
     /// Live areas in the scope, padded code → level.

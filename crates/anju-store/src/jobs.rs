@@ -141,7 +141,7 @@ impl Store {
         let user = owner(scope)?;
         let r = on_pool!(self, p => sqlx::query_as::<_, JobRow>(
             "SELECT kind, file_name, dry_run, status, total, done, added, changed, unchanged, error_count, errors, \
-             CASE WHEN report IS NULL THEN 0 ELSE 1 END AS has_report, message, created_at, finished_at \
+             CAST(CASE WHEN report IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_report, message, created_at, finished_at \
              FROM import_jobs WHERE id = $1 AND user_id = $2")
             .bind(id.to_string()).bind(user).fetch_optional(p).await?)
         .ok_or(StoreError::NotFound)?;
