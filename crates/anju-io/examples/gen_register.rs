@@ -1,6 +1,6 @@
 //! Writes a synthetic household register in the import layout, for benchmarks:
-//! `gen_register VILLAGES_FILE HOUSEHOLDS OUT.csv [--gb18030]` (villages: one 12-digit
-//! code per line).
+//! `gen_register VILLAGES_FILE HOUSEHOLDS OUT [--gb18030 | --xlsx]` (villages: one
+//! 12-digit code per line; XLSX holds at most 349,525 households of three rows).
 
 use std::io::Write;
 
@@ -20,6 +20,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let n: usize = args[2].parse()?;
     let gb = args.iter().any(|a| a == "--gb18030");
+    if args.iter().any(|a| a == "--xlsx") {
+        let mut sink = anju_io::write::Sink::new(anju_io::Format::Xlsx, "households")?;
+        sink.row(&anju_io::Kind::Households.zh_headers())?;
+        let mut buf = String::new();
+        for i in 0..n {
+            buf.clear();
+            anju_io::synth::household_rows(&mut buf, &villages, i);
+            for line in buf.lines() {
+                let cells: Vec<&str> = line.split(',').collect();
+                sink.row(&cells)?;
+            }
+        }
+        std::fs::write(&args[3], sink.finish()?)?;
+        return Ok(());
+    }
     let mut out = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(&args[3])?);
     let mut write = |s: &str| -> std::io::Result<()> {
         if gb {
