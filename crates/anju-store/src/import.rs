@@ -287,23 +287,113 @@ fn member_rows<'a>(items: &[(&'a Parsed<Household>, Action)]) -> Vec<(String, i6
         .collect()
 }
 
+/// An INSERT of many rows through one parameter, a JSON array of row arrays: one bind
+/// per chunk instead of one per cell, no bound-parameter limit, the same text every time
+/// (prepared once). Column types are needed for PostgreSQL's casts.
+pub(crate) fn json_insert_sql(
+    backend: crate::Backend,
+    table: &str,
+    cols: &[(&str, &str)],
+) -> String {
+    let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+    let values: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| match backend {
+            crate::Backend::Sqlite => format!("value ->> {i}"),
+            crate::Backend::Postgres => format!("(e ->> {i})::{ty}"),
+        })
+        .collect();
+    match backend {
+        crate::Backend::Sqlite => format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM json_each($1)",
+            names.join(", "),
+            values.join(", ")
+        ),
+        crate::Backend::Postgres => format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM json_array_elements($1::json) e",
+            names.join(", "),
+            values.join(", ")
+        ),
+    }
+}
+
+const MEMBER_COLS: &[(&str, &str)] = &[
+    ("household_id", "text"),
+    ("idx", "bigint"),
+    ("name", "text"),
+    ("sex", "text"),
+    ("birth_date", "text"),
+    ("id_number", "text"),
+    ("relation", "text"),
+    ("vulnerabilities", "bigint"),
+];
+
+const HOUSEHOLD_COLS: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("area_code", "bigint"),
+    ("address", "text"),
+    ("head_name", "text"),
+    ("phone", "text"),
+    ("responsible_officer_id", "text"),
+    ("grid_officer_id", "text"),
+    ("poverty_category", "text"),
+    ("people", "bigint"),
+    ("vulnerable", "bigint"),
+    ("created_at", "bigint"),
+    ("updated_at", "bigint"),
+];
+
+fn members_json(rows: &[(String, i64, &Member)]) -> String {
+    let v: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(hid, i, m)| {
+            serde_json::json!([
+                hid,
+                i,
+                m.name,
+                m.sex.as_str(),
+                format_date(m.birth_date),
+                m.id_number.as_ref().map(|n| n.expose()),
+                m.relation,
+                Vulnerability::to_bits(&m.vulnerabilities)
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(v).to_string()
+}
+
+fn households_json(chunk: &[(&Parsed<Household>, Action)], now: i64) -> String {
+    let v: Vec<serde_json::Value> = chunk
+        .iter()
+        .map(|(p, _)| {
+            let x = &p.value;
+            serde_json::json!([
+                p.id.to_string(),
+                x.area.padded(),
+                x.address,
+                x.head_name,
+                x.phone.as_ref().map(|p| p.expose()),
+                x.responsible_officer_id.map(|u| u.to_string()),
+                x.grid_officer_id.map(|u| u.to_string()),
+                x.poverty_category.as_str(),
+                x.members.len() as i64,
+                vulnerable(x),
+                now,
+                now
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(v).to_string()
+}
+
 macro_rules! insert_member_rows {
-    ($tx:expr, $rows:expr) => {
-        for chunk in $rows.chunks(CHUNK) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO members (household_id, idx, name, sex, birth_date, id_number, relation, vulnerabilities) ",
-            );
-            qb.push_values(chunk, |mut b, (hid, i, m): &(String, i64, &Member)| {
-                b.push_bind(hid.clone())
-                    .push_bind(*i)
-                    .push_bind(m.name.clone())
-                    .push_bind(m.sex.as_str())
-                    .push_bind(format_date(m.birth_date))
-                    .push_bind(m.id_number.as_ref().map(|n| n.expose().to_owned()))
-                    .push_bind(m.relation.clone())
-                    .push_bind(Vulnerability::to_bits(&m.vulnerabilities));
-            });
-            qb.build().execute(&mut *$tx).await?;
+    ($tx:expr, $sql:expr, $rows:expr) => {
+        for chunk in $rows.chunks(3 * CHUNK) {
+            sqlx::query(sqlx::AssertSqlSafe($sql.clone()))
+                .bind(members_json(chunk))
+                .execute(&mut *$tx)
+                .await?;
         }
     };
 }
@@ -472,7 +562,14 @@ impl Store {
         let (lo, hi) = scope.range();
         let now = self.now();
         let outcome = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // A big page cache for the load: random-order B-tree inserts into a table larger
+            // than the default cache otherwise re-read pages for every chunk.
+            let sqlite = self.backend() == crate::Backend::Sqlite;
+            let mut conn = pool.acquire().await?;
+            if sqlite {
+                sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *conn).await?;
+            }
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let live_officers: HashSet<String> = lookup!(tx,
                 "SELECT id FROM officers WHERE archived_at IS NULL AND id IN (", officer_refs, (String,))
                 .into_iter().map(|(s,)| s).collect();
@@ -543,31 +640,19 @@ impl Store {
                 ImportOutcome::Done(summary)
             } else {
                 let mut done = 0u64;
-                let adds: Vec<(&Parsed<Household>, Action)> =
+                let mut adds: Vec<(&Parsed<Household>, Action)> =
                     items.iter().zip(actions.iter().copied()).filter(|(_, a)| *a == Action::Add).collect();
+                // In key order, each chunk lands on neighbouring pages of the primary keys.
+                adds.sort_unstable_by_key(|(p, _)| p.id);
+                let household_sql = json_insert_sql(self.backend(), "households", HOUSEHOLD_COLS);
+                let member_sql = json_insert_sql(self.backend(), "members", MEMBER_COLS);
                 for chunk in adds.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::new(
-                        "INSERT INTO households (id, area_code, address, head_name, phone, responsible_officer_id, \
-                         grid_officer_id, poverty_category, people, vulnerable, created_at, updated_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, (p, _)| {
-                        let x = &p.value;
-                        b.push_bind(p.id.to_string())
-                            .push_bind(x.area.padded())
-                            .push_bind(x.address.clone())
-                            .push_bind(x.head_name.clone())
-                            .push_bind(x.phone.as_ref().map(|p| p.expose().to_owned()))
-                            .push_bind(x.responsible_officer_id.map(|u| u.to_string()))
-                            .push_bind(x.grid_officer_id.map(|u| u.to_string()))
-                            .push_bind(x.poverty_category.as_str())
-                            .push_bind(x.members.len() as i64)
-                            .push_bind(vulnerable(x))
-                            .push_bind(now)
-                            .push_bind(now);
-                    });
-                    qb.build().execute(&mut *tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(household_sql.clone()))
+                        .bind(households_json(chunk, now))
+                        .execute(&mut *tx)
+                        .await?;
                     let rows = member_rows(chunk);
-                    insert_member_rows!(tx, rows);
+                    insert_member_rows!(tx, member_sql, rows);
                     done += chunk.len() as u64;
                     progress.set_done(done);
                 }
@@ -590,10 +675,13 @@ impl Store {
                     done += 1;
                 }
                 let rows = member_rows(&changes);
-                insert_member_rows!(tx, rows);
+                insert_member_rows!(tx, member_sql, rows);
                 write_deltas!(tx, deltas);
                 append_audit!(tx, now, scope, [audit_entry(scope, &summary, "household")]);
                 tx.commit().await?;
+                if sqlite {
+                    sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+                }
                 progress.set_done(done);
                 ImportOutcome::Done(summary)
             }
