@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build bench-registry bench-solver fmt lint
+.PHONY: demo test build bench-registry bench-solver bench-io fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -24,3 +24,7 @@ bench-registry: build
 
 bench-solver:
 	./bench/solver/run.sh
+
+bench-io: build
+	$(CARGO) build --release -p anju-io --example gen_register
+	ANJU_BIN=$(ANJU) ./bench/io/run.sh
