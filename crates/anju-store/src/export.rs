@@ -132,7 +132,7 @@ impl Store {
                 "SELECT id, area_code, address, head_name, phone, responsible_officer_id, grid_officer_id, poverty_category \
                  FROM households WHERE area_code >= $1 AND area_code < $2 AND (area_code, id) > ($3, $4) \
                  AND archived_at IS NULL ORDER BY area_code, id LIMIT $5")
-                .bind(lo).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
+                .bind(after_area.max(lo)).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
                 .fetch_all(p).await?;
             let members = if rows.is_empty() { vec![] } else {
                 let mut qb = sqlx::QueryBuilder::new(
@@ -215,7 +215,7 @@ impl Store {
             "SELECT id, area_code, address, lon, lat, structure, floors, rooms, year_built, owner_household_id \
              FROM houses WHERE area_code >= $1 AND area_code < $2 AND (area_code, id) > ($3, $4) \
              AND archived_at IS NULL ORDER BY area_code, id LIMIT $5")
-            .bind(lo).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
+            .bind(after_area.max(lo)).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
             .fetch_all(p).await?);
         let next = (rows.len() as i64 == EXPORT_PAGE)
             .then(|| rows.last().map(|r| (r.1, r.0.clone())))
@@ -262,7 +262,7 @@ impl Store {
             "SELECT u.id, u.name, u.kind, u.area_code, a.level, u.phone FROM units u JOIN areas a ON a.code = u.area_code \
              WHERE u.area_code >= $1 AND u.area_code < $2 AND (u.area_code, u.id) > ($3, $4) \
              AND u.archived_at IS NULL ORDER BY u.area_code, u.id LIMIT $5")
-            .bind(lo).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
+            .bind(after_area.max(lo)).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
             .fetch_all(p).await?);
         let next = (rows.len() as i64 == EXPORT_PAGE)
             .then(|| rows.last().map(|r| (r.3, r.0.clone())))
@@ -306,7 +306,7 @@ impl Store {
                 "SELECT id, name, phone, unit_id, area_code, title FROM officers \
                  WHERE area_code >= $1 AND area_code < $2 AND (area_code, id) > ($3, $4) \
                  AND archived_at IS NULL ORDER BY area_code, id LIMIT $5")
-                .bind(lo).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
+                .bind(after_area.max(lo)).bind(hi).bind(after_area).bind(after_id).bind(EXPORT_PAGE)
                 .fetch_all(p).await?;
             let duties = if rows.is_empty() { vec![] } else {
                 let mut qb = sqlx::QueryBuilder::new(
