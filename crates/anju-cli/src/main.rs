@@ -1,8 +1,12 @@
 //! `anju`: run the server, build a demo, administer areas.
 
+mod backup;
 mod demo;
 mod demo_items;
+mod export;
+mod import;
 mod population;
+mod progress;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,6 +83,52 @@ enum Command {
         #[command(subcommand)]
         command: ItemsCommand,
     },
+    /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX:
+    /// every row or none (docs/import.md).
+    Import {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        /// households, houses, units or officers.
+        kind: String,
+        file: PathBuf,
+        /// The sheet of an XLSX file (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Report what would be added, changed and left unchanged; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the error report (the file's rows with an error column).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Export a list to CSV (UTF-8 with BOM) or XLSX.
+    Export {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        /// households, houses, units or officers.
+        kind: String,
+        /// Only this area's subtree.
+        #[arg(long)]
+        area: Option<String>,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Back the database up: SQLite to a database file copy (or a `.jsonl` dump);
+    /// PostgreSQL to a portable `.jsonl` dump.
+    Backup {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        file: PathBuf,
+    },
+    /// Restore a backup (dump or SQLite copy) into an empty database of either backend.
+    Restore {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +164,11 @@ enum ItemsCommand {
         #[arg(long, env = "ANJU_DB")]
         db: String,
     },
+}
+
+fn kind_arg(kind: &str) -> anyhow::Result<anju_io::Kind> {
+    anju_io::Kind::parse(kind)
+        .with_context(|| format!("unknown kind {kind:?}: households, houses, units or officers"))
 }
 
 #[derive(Subcommand)]
@@ -302,6 +357,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Items { command } => items(command).await,
+        Command::Import {
+            db,
+            kind,
+            file,
+            sheet,
+            dry_run,
+            report,
+        } => {
+            let kind = kind_arg(&kind)?;
+            let store = open(&db).await?;
+            import::run(
+                &store,
+                kind,
+                &file,
+                sheet.as_deref(),
+                dry_run,
+                report.as_deref(),
+            )
+            .await
+        }
+        Command::Export {
+            db,
+            kind,
+            area,
+            format,
+            output,
+        } => {
+            let kind = kind_arg(&kind)?;
+            let format = anju_io::Format::parse(&format)
+                .with_context(|| format!("unknown format {format:?}: csv or xlsx"))?;
+            let area = area
+                .as_deref()
+                .map(|a| AreaCode::parse(a).with_context(|| format!("area {a:?}")))
+                .transpose()?;
+            let store = open(&db).await?;
+            export::run(&store, kind, area, format, &output).await
+        }
+        Command::Backup { db, file } => {
+            let store = open(&db).await?;
+            backup::backup(&store, &file).await
+        }
+        Command::Restore { db, file } => {
+            let store = open(&db).await?;
+            backup::restore(&store, &file).await
+        }
         Command::Openapi => {
             let store = Store::open("sqlite::memory:", Clock::System).await?;
             let doc = anju_server::openapi(AppState::new(store));
@@ -365,6 +465,13 @@ fn parse_policy(
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     let store = store.with_deadline_policy(deadline_policy()?);
+    // An import that was running when the server last stopped was rolled back with it.
+    let n = store.fail_interrupted_imports().await?;
+    if n > 0 {
+        tracing::warn!(
+            "{n} import job(s) were interrupted by the last stop; nothing of them was written"
+        );
+    }
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;

@@ -36,7 +36,11 @@ pub struct AppState {
     pub hash_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The document generated from the router, filled in once the router is built.
     pub(crate) openapi: Arc<OnceLock<utoipa::openapi::OpenApi>>,
+    /// Progress of the imports running in this process, by job id.
+    pub(crate) imports: Arc<std::sync::Mutex<ImportTable>>,
 }
+
+type ImportTable = std::collections::HashMap<uuid::Uuid, Arc<anju_store::ImportProgress>>;
 
 impl AppState {
     pub fn new(store: Store) -> Self {
@@ -45,6 +49,7 @@ impl AppState {
             auth: auth::AuthConfig::default(),
             hash_checks: Arc::default(),
             openapi: Arc::default(),
+            imports: Arc::default(),
         }
     }
 }
@@ -65,6 +70,7 @@ impl AppState {
         (name = "audit", description = "The access audit trail (admins)"),
         (name = "items", description = "The closed loop: items, transitions, splitting, supervision, inbox"),
         (name = "reports", description = "Reports in from the field, their triage, and attachments"),
+        (name = "io", description = "Imports, exports and templates (docs/import.md)"),
         (name = "system", description = "Health and description")
     )
 )]
@@ -83,6 +89,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::audit::router())
         .merge(routes::items::router())
         .merge(routes::reports::router())
+        .merge(routes::imports::router())
+        .merge(routes::exports::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -224,6 +224,27 @@ async fn the_route_walk() {
         .await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
         let xuser: Value = serde_json::from_str(&t).expect("json");
+        // An import of X's own, through the API: its job is X's to read, no one else's.
+        let xcsv = format!(
+            "户编号,区划代码,地址,户主姓名,联系电话,成员姓名,性别,出生日期,身份证号\n\
+             X1,500101001001,万州机密导入地址,万州机密导入户,13700003333,万州机密导入户,女,1961-02-03,{}\n",
+            anju_core::identity::compose(
+                "500101",
+                time::macros::date!(1961 - 02 - 03),
+                42,
+                anju_core::household::Sex::Female
+            )
+            .expect("id")
+            .expose()
+        );
+        let (s, xjob) = upload(&http, &base, &x, xcsv).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{xjob}");
+        let xjob = wait_job(&http, &base, &x, &xjob).await;
+        assert_eq!(
+            (xjob["status"].as_str(), xjob["added"].as_i64()),
+            (Some("done"), Some(1)),
+            "{xjob}"
+        );
 
         // The closed loop: an item, a report and its photo, all in X.
         let item = post(
@@ -262,6 +283,7 @@ async fn the_route_walk() {
                 &xuser["id"],
                 &item["id"],
                 &report["id"],
+                &xjob["id"],
             ]
             .iter()
             .map(|v| v.as_str().expect("id").to_owned())
@@ -276,6 +298,7 @@ async fn the_route_walk() {
                 "x_district",
                 "wanzhou-secret-photo",
                 hash.as_str(),
+                "13700003333",
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -293,6 +316,9 @@ async fn the_route_walk() {
             (format!("/api/v1/items/{}", marked.ids[5]), &x),
             (format!("/api/v1/reports/{}", marked.ids[6]), &x),
             ("/api/v1/items?area=500101".to_owned(), &x),
+            ("/api/v1/exports/households?area=500101".to_owned(), &x),
+            ("/api/v1/exports/officers?area=500101".to_owned(), &x),
+            (format!("/api/v1/imports/{}", marked.ids[7]), &x),
         ] {
             let (s, t) = call(
                 &http,
@@ -349,7 +375,12 @@ async fn the_route_walk() {
             .into_iter()
             .filter_map(|(has, m)| has.then_some(m))
             .collect();
-            let urls: Vec<String> = if path.contains("{code}") {
+            let urls: Vec<String> = if path.contains("{kind}") {
+                ["households", "houses", "units", "officers"]
+                    .iter()
+                    .map(|k| path.replace("{kind}", k))
+                    .collect()
+            } else if path.contains("{code}") {
                 ["500101", "500101001", "500101001001"]
                     .iter()
                     .map(|c| path.replace("{code}", c))
@@ -403,6 +434,33 @@ async fn the_route_walk() {
             }
         }
         assert!(walked > 100, "{b:?}: walked only {walked} calls");
+
+        // Imports into X by every sibling role: refused, or rejected with the rows named.
+        // One row is in X's village, one updates X's household by id from the walker's own.
+        for (name, tok) in &walkers {
+            let csv = format!(
+                "户ID,户编号,区划代码,地址,户主姓名,成员姓名,性别,出生日期\n\
+                 ,Y1,500101001001,越权,越权,越权,男,1950-01-01\n\
+                 {},,500102001001,越权,越权,越权,男,1950-01-01\n",
+                marked.ids[2]
+            );
+            let (s, job) = upload(&http, &base, tok, csv).await;
+            if s == StatusCode::FORBIDDEN {
+                continue; // a role without the create right
+            }
+            assert_eq!(s, StatusCode::ACCEPTED, "{name}: {job}");
+            let job = wait_job(&http, &base, tok, &job).await;
+            assert_eq!(job["status"], "rejected", "{name}: {job}");
+            let text = job.to_string();
+            assert!(text.contains("outside your scope"), "{name}: {job}");
+            assert_eq!(job["errors"][0]["line"], 2, "{name}: {job}");
+            for m in marked.ids.iter().chain(&marked.secrets) {
+                assert!(
+                    !text.contains(m.as_str()) || m == &marked.ids[2],
+                    "{name}'s job revealed {m}: {text}"
+                );
+            }
+        }
         for (_, tok) in &walkers {
             let (s, _) = call(
                 &http,
@@ -463,7 +521,47 @@ async fn state_counts_unchanged(store: &Store) -> bool {
         )
         .await
         .expect("list");
-    p.items.len() == 1 && p.items[0].archived_at.is_none()
+    p.items.len() == 2 && p.items.iter().all(|h| h.archived_at.is_none())
+}
+
+async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    csv: String,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "households")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("h.csv"),
+        );
+    let r = http
+        .post(format!("{base}/api/v1/imports"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn wait_job(http: &reqwest::Client, base: &str, token: &str, job: &Value) -> Value {
+    let url = format!(
+        "{base}/api/v1/imports/{}",
+        job["id"].as_str().expect("job id")
+    );
+    for _ in 0..400 {
+        let (s, t) = call(http, Method::GET, &url, Some(token), None).await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        let v: Value = serde_json::from_str(&t).expect("json");
+        if v["status"] != "running" {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the import job did not finish");
 }
 
 /// A tiny matcher for the two patterns the masking check needs: runs of digits

@@ -9,10 +9,14 @@ mod archive;
 mod areas;
 mod attachments;
 mod audit;
+mod backup;
 mod error;
+mod export;
 mod households;
 mod houses;
+mod import;
 mod items;
+mod jobs;
 mod notifications;
 mod officers;
 mod page;
@@ -25,12 +29,16 @@ mod users;
 pub use areas::{AreaSeed, BoundarySeed};
 pub use attachments::{AttachmentMeta, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
+pub use backup::TableProgress;
 pub use error::StoreError;
+pub use export::{EXPORT_PAGE, ExportCursor, ExportPage};
 pub use households::HouseholdSeed;
+pub use import::{FileImport, ImportOutcome, ImportProgress, ImportSummary};
 pub use items::{
     DeadlineRun, EventView, HistoryStep, Inbox, ItemBreak, ItemChainReport, ItemDetail,
     ItemHistory, ItemQuery, ItemStats, ItemStatsRow, ItemView,
 };
+pub use jobs::{ImportJobView, JobEnd, RowErrorView};
 pub use notifications::NotificationView;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;

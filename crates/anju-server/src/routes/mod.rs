@@ -1,8 +1,10 @@
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod exports;
 pub mod households;
 pub mod houses;
+pub mod imports;
 pub mod items;
 pub mod officers;
 #[macro_use]
