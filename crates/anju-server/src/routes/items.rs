@@ -52,8 +52,22 @@ pub(crate) fn idempotency_key(h: &HeaderMap) -> Result<Option<String>, ApiError>
     }
 }
 
+/// The id of a record a client creates: the one it chose, else one derived from its
+/// `Idempotency-Key`, else none (the store picks).
+pub(crate) fn client_id(
+    chosen: Option<uuid::Uuid>,
+    headers: &HeaderMap,
+    user: uuid::Uuid,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    Ok(match (chosen, idempotency_key(headers)?) {
+        (Some(id), _) => Some(id),
+        (None, Some(k)) => Some(id_from_key(user, &k)),
+        (None, None) => None,
+    })
+}
+
 /// A stable id for a creation retried under one key by one user.
-pub(crate) fn id_from_key(user: uuid::Uuid, key: &str) -> uuid::Uuid {
+fn id_from_key(user: uuid::Uuid, key: &str) -> uuid::Uuid {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(format!("{user}/{key}").as_bytes());
     let mut b = [0u8; 16];
@@ -166,11 +180,7 @@ async fn create_item(
     ApiJson(input): ApiJson<ItemInput>,
 ) -> Result<(StatusCode, Json<ItemView>), ApiError> {
     let item = input.validate(s.store.clock().now_ms())?;
-    let id = match (input.id, idempotency_key(&headers)?) {
-        (Some(id), _) => Some(id),
-        (None, Some(k)) => Some(id_from_key(caller.user.id, &k)),
-        (None, None) => None,
-    };
+    let id = client_id(input.id, &headers, caller.user.id)?;
     let view = s.store.create_item(&caller.scope, id, &item).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller, area_param, uuid_param};
-use crate::routes::items::{id_from_key, idempotency_key};
+use crate::routes::items::client_id;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -87,11 +87,7 @@ async fn create_report(
     ApiJson(input): ApiJson<ReportInput>,
 ) -> Result<(StatusCode, Json<ReportView>), ApiError> {
     let r = input.validate()?;
-    let id = match (input.id, idempotency_key(&headers)?) {
-        (Some(id), _) => Some(id),
-        (None, Some(k)) => Some(id_from_key(caller.user.id, &k)),
-        (None, None) => None,
-    };
+    let id = client_id(input.id, &headers, caller.user.id)?;
     let view = s.store.create_report(&caller.scope, id, &r).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
