@@ -48,6 +48,7 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query(kind.sql()).bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
             if n == 1 {

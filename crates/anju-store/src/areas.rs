@@ -112,6 +112,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let entry = AuditEntry { action: "load", entity: "area", entity_id: None, area: None, detail: serde_json::json!({"areas": areas.len()}) };
             append_audit!(tx, now, scope, [entry]);
@@ -154,6 +155,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let entry = AuditEntry { action: "load", entity: "boundary", entity_id: None, area: None, detail: serde_json::json!({"boundaries": boundaries.len(), "source": source}) };
             append_audit!(tx, now, scope, [entry]);
@@ -241,6 +243,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let entry = AuditEntry::new("retire", "area", old, Some(old)).detail(serde_json::json!({"successor": successor.map(|s| s.to_string())}));
             append_audit!(tx, now, scope, [entry]);
@@ -278,6 +281,7 @@ impl Store {
         scope.require(Permission::Update)?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let exists: Option<String> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND archived_at IS NULL")
                 .bind(unit.to_string())

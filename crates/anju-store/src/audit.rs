@@ -82,33 +82,52 @@ pub(crate) fn row_hash(
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Appends entries to the audit chain inside the caller's transaction `$tx`.
+/// Appends entries to the audit chain inside the caller's transaction `$tx`: one statement
+/// takes the head (and with it the write lock, so concurrent appends queue) and one inserts
+/// the rows; the head's hash follows the last row by trigger (migration 0008).
 macro_rules! append_audit {
     ($tx:expr, $now:expr, $scope:expr, $entries:expr) => {{
         let actor = $scope.actor();
         let user_id = actor.map(|a| a.user_id.to_string());
         let ip = actor.and_then(|a| a.ip).map(|ip| ip.to_string());
-        for e in $entries {
-            // Updating the head first takes the write lock, so concurrent appends queue.
-            let (seq, prev): (i64, String) =
-                sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        let entries: Vec<$crate::audit::AuditEntry> = $entries.into_iter().collect();
+        if !entries.is_empty() {
+            let (last, mut prev): (i64, String) =
+                sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                    .bind(entries.len() as i64)
                     .fetch_one(&mut *$tx)
                     .await?;
-            let detail = e.detail.to_string();
-            let area = e.area.map(anju_core::AreaCode::padded);
-            let hash = $crate::audit::row_hash(
-                seq, $now, user_id.as_deref(), ip.as_deref(), e.action, e.entity,
-                e.entity_id.as_deref(), area, &detail, &prev,
-            );
-            sqlx::query(
-                "INSERT INTO audit (seq, at, user_id, ip, action, entity, entity_id, area_code, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(seq).bind($now).bind(user_id.clone()).bind(ip.clone()).bind(e.action).bind(e.entity)
-            .bind(e.entity_id.clone()).bind(area).bind(detail).bind(prev).bind(hash.clone())
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *$tx).await?;
+            let first = last - entries.len() as i64 + 1;
+            let mut rows = Vec::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                let seq = first + i as i64;
+                let detail = e.detail.to_string();
+                let area = e.area.map(anju_core::AreaCode::padded);
+                let hash = $crate::audit::row_hash(
+                    seq, $now, user_id.as_deref(), ip.as_deref(), e.action, e.entity,
+                    e.entity_id.as_deref(), area, &detail, &prev,
+                );
+                rows.push((seq, e, area, detail, std::mem::replace(&mut prev, hash.clone()), hash));
+            }
+            for chunk in rows.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit (seq, at, user_id, ip, action, entity, entity_id, area_code, detail, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, (seq, e, area, detail, prev, hash)| {
+                    b.push_bind(*seq)
+                        .push_bind($now)
+                        .push_bind(user_id.clone())
+                        .push_bind(ip.clone())
+                        .push_bind(e.action)
+                        .push_bind(e.entity)
+                        .push_bind(e.entity_id.clone())
+                        .push_bind(*area)
+                        .push_bind(detail.clone())
+                        .push_bind(prev.clone())
+                        .push_bind(hash.clone());
+                });
+                qb.build().execute(&mut *$tx).await?;
+            }
         }
     }};
 }

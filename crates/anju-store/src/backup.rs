@@ -201,6 +201,7 @@ impl Store {
         let known = self.tables().await?;
         let mut total = 0u64;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let mut current: Option<(String, String, u64)> = None;
             let mut batch: Vec<serde_json::Value> = Vec::with_capacity(RESTORE_CHUNK);

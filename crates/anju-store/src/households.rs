@@ -200,6 +200,7 @@ impl Store {
         let id = id.unwrap_or_else(Uuid::now_v7);
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let res = sqlx::query(
                 "INSERT INTO households (id, area_code, address, head_name, phone, responsible_officer_id, \
@@ -251,6 +252,7 @@ impl Store {
         }
         let counts: Vec<(i64, (i64, i64, i64))> = counts.into_iter().collect();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for chunk in seeds.chunks(2000) {
                 let mut qb = sqlx::QueryBuilder::new(
@@ -408,6 +410,7 @@ impl Store {
             AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query(
                 "UPDATE households SET area_code = $2, address = $3, head_name = $4, phone = $5, \
@@ -452,6 +455,7 @@ impl Store {
         let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query("UPDATE households SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL")
                 .bind(id.to_string())

@@ -96,6 +96,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for chunk in houses.chunks(2000) {
                 let mut qb = sqlx::QueryBuilder::new(
@@ -177,6 +178,7 @@ impl Store {
         self.check_house_refs(scope, h).await?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query(
                 "UPDATE houses SET area_code = $2, address = $3, lon = $4, lat = $5, structure = $6, floors = $7, \

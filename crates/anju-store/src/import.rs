@@ -718,6 +718,7 @@ impl Store {
         let (lo, hi) = scope.range();
         let now = self.now();
         let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin().await?;
             let live_owners: HashSet<String> = lookup!(tx,
                 "SELECT id, area_code FROM households WHERE archived_at IS NULL AND id IN (", owners, (String, i64))
@@ -800,6 +801,7 @@ impl Store {
         let (lo, hi) = scope.range();
         let now = self.now();
         let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin().await?;
             type Row = (String, String, String, i64, Option<String>, Option<i64>);
             let existing: Vec<Row> = lookup!(tx,
@@ -880,6 +882,7 @@ impl Store {
         let (lo, hi) = scope.range();
         let now = self.now();
         let outcome = on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin().await?;
             let units: HashMap<String, i64> = lookup!(tx,
                 "SELECT id, area_code FROM units WHERE archived_at IS NULL AND id IN (", unit_ids, (String, i64))

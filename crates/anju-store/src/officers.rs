@@ -122,6 +122,7 @@ impl Store {
         let rows: Vec<(&OfficerSeed, AreaCode)> =
             officers.iter().zip(areas.iter().copied()).collect();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for chunk in rows.chunks(2000) {
                 let mut qb = sqlx::QueryBuilder::new(
@@ -304,6 +305,7 @@ impl Store {
         let area = self.officer_unit_area(scope, o).await?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE officers SET name = $2, phone = $3, unit_id = $4, area_code = $5, title = $6, updated_at = $7 WHERE id = $1")
                 .bind(id.to_string()).bind(o.name.clone()).bind(o.phone.as_ref().map(|p| p.expose().to_owned()))

@@ -27,6 +27,10 @@ pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) clock: Clock,
     pub(crate) deadlines: std::sync::Arc<anju_core::deadline::DeadlinePolicy>,
+    /// SQLite admits one writer at a time; the others would wait in its busy handler,
+    /// which sleeps in steps of up to 100 ms and leaves the lock idle between them.
+    /// Writers queue here instead, in order, and start the moment the last one commits.
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled once per
@@ -81,6 +85,7 @@ impl Store {
             pool,
             clock,
             deadlines: std::sync::Arc::default(),
+            writers: std::sync::Arc::default(),
         })
     }
 
@@ -88,6 +93,16 @@ impl Store {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL locks rows).
+    /// Hold the guard until the transaction commits or rolls back, and never call
+    /// another writing method while holding it.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writers.lock().await),
+            Pool::Postgres(_) => None,
         }
     }
 

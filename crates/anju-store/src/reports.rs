@@ -136,6 +136,7 @@ impl Store {
         let metas =
             serde_json::to_string(&attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query(
                 "INSERT INTO reports (id, category, area_code, area_level, lon, lat, description, attachments, status, \
@@ -375,6 +376,7 @@ impl Store {
         let ids =
             serde_json::to_string(&item_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query(
                 "UPDATE reports SET status = $2, triaged_by = $3, triaged_at = $4, triage_note = $5, merged_into = $6, \

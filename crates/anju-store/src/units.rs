@@ -68,6 +68,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for chunk in units.chunks(2000) {
                 let mut qb = sqlx::QueryBuilder::new(
@@ -107,6 +108,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let entry = AuditEntry { action: "set_supervising_units", entity: "area", entity_id: None, area: scope.root(), detail: serde_json::json!({"areas": pairs.len()}) };
             append_audit!(tx, now, scope, [entry]);
@@ -165,6 +167,7 @@ impl Store {
         self.check_area(scope, "area", u.area, None).await?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE units SET name = $2, kind = $3, area_code = $4, phone = $5, updated_at = $6 WHERE id = $1")
                 .bind(id.to_string()).bind(u.name.clone()).bind(u.kind.as_str()).bind(u.area.padded())
@@ -187,6 +190,7 @@ impl Store {
         let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let supervising: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM areas WHERE supervising_unit_id = $1")
                                 .bind(id.to_string()).fetch_one(&mut *tx).await?;

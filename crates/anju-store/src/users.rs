@@ -108,6 +108,7 @@ impl Store {
         let id = Uuid::now_v7();
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query(
                 "INSERT INTO users (id, username, password_hash, role, area_code, area_level, officer_id, created_at, updated_at) \
@@ -189,6 +190,7 @@ impl Store {
         let area = AreaCode::parse(&u.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1")
                 .bind(id.to_string()).bind(disabled.then_some(now)).bind(now).execute(&mut *tx).await?;
@@ -209,6 +211,7 @@ impl Store {
         let area = AreaCode::parse(&u.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(id.to_string()).bind(password_hash.to_owned()).bind(now).execute(&mut *tx).await?;
@@ -226,6 +229,7 @@ impl Store {
         let area = AreaCode::parse(&u.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = self.now();
         let n = on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
@@ -266,6 +270,7 @@ impl Store {
     pub async fn record_login_failure(&self, keys: &[String], forget_before: i64) -> Result<()> {
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for k in keys {
                 sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(k.clone()).bind(now).execute(&mut *tx).await?;
@@ -289,6 +294,7 @@ impl Store {
         let area = AreaCode::parse(&user.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let ip = scope.actor().and_then(|a| a.ip).map(|i| i.to_string());
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(token_hash.to_owned()).bind(user.id.to_string()).bind(csrf_token.to_owned()).bind(now).bind(expires_at).bind(ip)
@@ -347,6 +353,7 @@ impl Store {
         let now = self.now();
         let area = scope.root();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
                 .bind(token_hash.to_owned()).bind(now).execute(&mut *tx).await?;

@@ -107,6 +107,7 @@ impl Store {
         let now = self.now();
         let n_events = events.len();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for chunk in rows.chunks(1000) {
                 let mut qb = sqlx::QueryBuilder::new(

@@ -91,6 +91,7 @@ macro_rules! write_events {
                 rows.push((seq, e.item_id.clone(), e.seq, hash.clone(), prev.clone(), h.clone()));
                 prev = h;
             }
+            // The head's hash follows the last row by trigger (migration 0008).
             for chunk in rows.chunks(1000) {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO item_ledger (seq, item_id, item_seq, item_hash, prev_hash, hash) ",
@@ -105,10 +106,6 @@ macro_rules! write_events {
                 });
                 qb.build().execute(&mut *$tx).await?;
             }
-            sqlx::query("UPDATE item_ledger_head SET hash = $1 WHERE id = 1")
-                .bind(prev)
-                .execute(&mut *$tx)
-                .await?;
         }
     }};
 }

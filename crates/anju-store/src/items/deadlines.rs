@@ -91,6 +91,7 @@ impl Store {
         let mut leaders: HashMap<String, Recipients> = HashMap::new();
         let mut supervisors: HashMap<i64, Recipients> = HashMap::new();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             if lock_first {
                 sqlx::query("UPDATE item_ledger_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;

@@ -157,6 +157,16 @@ pub(crate) const ITEM_SELECT: &str = "SELECT i.id, i.parent_id, i.kind, i.source
      FROM items i LEFT JOIN areas a ON a.code = i.area_code \
      LEFT JOIN units ou ON ou.id = i.owner_unit_id LEFT JOIN units vu ON vu.id = i.verifier_unit_id";
 
+/// Takes an item's row lock and reads the row in one statement, for writes that decide
+/// from the row as it is under the lock. The joined names are not read (NULL): they do
+/// not change inside the write, and the caller has them from its read before.
+pub(crate) const ITEM_LOCK_RETURNING: &str = "UPDATE items SET updated_at = updated_at WHERE id = $1 \
+     RETURNING id, parent_id, kind, source, source_ref, title, description, area_code, area_level, \
+     owner_unit_id, owner_officer_id, assigner_user_id, assigner_unit_id, verifier_unit_id, priority, due_at, \
+     state, submitted_by, reminders_sent, escalation_level, next_wake_at, children_total, children_open, links, \
+     attachments, head_seq, head_hash, created_at, updated_at, closed_at, CAST(NULL AS TEXT) AS area_name, \
+     CAST(NULL AS TEXT) AS owner_unit_name, CAST(NULL AS TEXT) AS verifier_unit_name";
+
 pub(crate) fn parse_state(s: &str) -> Result<ItemState> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| StoreError::Corrupt(format!("item state {s:?}")))
@@ -458,6 +468,7 @@ impl Store {
         let now = self.now();
         let policy = self.deadline_policy();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let (row, event) = spec.row_and_event(now, &policy)?;
             insert_item!(tx, row);

@@ -11,8 +11,8 @@ use crate::attachments::ref_attachments;
 use crate::audit::{AuditEntry, append_audit};
 use crate::items::chain::{NewEvent, write_events};
 use crate::items::{
-    ITEM_SELECT, ItemDetail, ItemRow, ItemSpec, ItemView, bump_rollup, insert_item, rollup_column,
-    state_str,
+    ITEM_LOCK_RETURNING, ItemDetail, ItemRow, ItemSpec, ItemView, bump_rollup, insert_item,
+    rollup_column, state_str,
 };
 use crate::notifications::{Notice, write_notices};
 use crate::pool::on_pool;
@@ -65,16 +65,17 @@ impl Store {
         }
         let now = self.now();
         let sid = id.to_string();
-        let sql = format!("{ITEM_SELECT} WHERE i.id = $1");
         let after: ItemRow;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             // The row lock first (SQLite: the write lock), so the decision below is made on
             // the row as no one else can change it until commit.
-            sqlx::query("UPDATE items SET updated_at = updated_at WHERE id = $1")
-                .bind(sid.clone()).execute(&mut *tx).await?;
-            let row = sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql.clone()))
+            let mut row = sqlx::query_as::<_, ItemRow>(ITEM_LOCK_RETURNING)
                 .bind(sid.clone()).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            row.area_name.clone_from(&before.area_name);
+            row.owner_unit_name.clone_from(&before.owner_unit_name);
+            row.verifier_unit_name.clone_from(&before.verifier_unit_name);
             if let Some(k) = idem_key {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM item_events WHERE item_id = $1 AND idem_key = $2")
                     .bind(sid.clone()).bind(k).fetch_one(&mut *tx).await?;
@@ -285,6 +286,7 @@ impl Store {
         let sid = id.to_string();
         let area = parent.area()?;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let (pseq, phash, pstate): (i64, String, String) = sqlx::query_as(
                 "UPDATE items SET children_total = children_total + $2, children_open = children_open + $2, \
