@@ -233,6 +233,7 @@ impl Store {
             )
         };
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             // The house row first (the lock every recovery write of this house takes).
             let n = sqlx::query(sql).bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();

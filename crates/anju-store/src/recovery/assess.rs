@@ -418,6 +418,7 @@ impl Store {
             .map(|p| p.id.clone())
             .ok_or_else(|| StoreError::Corrupt("nothing prepared".into()))?;
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             RecoveryTx::write_assessments(&mut *tx, scope, &facts, &prepared, &ctx, true).await?;
             tx.commit().await?;
@@ -463,6 +464,7 @@ impl Store {
         for chunk in prepared.chunks(LOAD_CHUNK) {
             let ctx = self.write_ctx(scope);
             let out = on_pool!(self, p => {
+                let _turn = self.write_turn().await;
                 let mut tx = p.begin().await?;
                 let out = RecoveryTx::write_assessments(&mut *tx, scope, &facts, chunk, &ctx, false).await?;
                 tx.commit().await?;
@@ -574,6 +576,7 @@ impl Store {
         let sid = a.id.to_string();
         let house = a.house_id.to_string();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             let n = sqlx::query("UPDATE houses SET updated_at = updated_at WHERE id = $1 AND archived_at IS NULL")
                 .bind(house.clone()).execute(&mut *tx).await?.rows_affected();

@@ -388,6 +388,7 @@ impl Store {
             .detail(serde_json::json!({"plan": plan.map(Plan::as_str), "amount": amount}));
         let sid = id.to_string();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             RecoveryTx::update_case(&mut *tx, scope, now, &sid, &change, None, entry).await?;
             tx.commit().await?;
@@ -448,6 +449,7 @@ impl Store {
         let sid = id.to_string();
         let keep = |old: &CaseRow| -> Result<CaseRow> { Ok(old.clone()) };
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             RecoveryTx::update_case(&mut *tx, scope, now, &sid, &keep, Some(&payment), entry).await?;
             tx.commit().await?;

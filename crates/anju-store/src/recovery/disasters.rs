@@ -130,6 +130,7 @@ impl Store {
         let now = self.now();
         let creator = scope.actor().map(|a| a.user_id.to_string());
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO disasters (id, name, hazard, started_on, ended_on, area_code, area_level, target_move_in, \
@@ -213,6 +214,7 @@ impl Store {
         let new = patch.apply(&row.to_new()?)?;
         let now = self.now();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE disasters SET ended_on = $2, target_move_in = $3, case_grades = $4, updated_at = $5 WHERE id = $1")
                 .bind(id.to_string()).bind(new.ended_on.map(format_date)).bind(format_date(new.target_move_in))

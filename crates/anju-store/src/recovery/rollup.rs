@@ -367,6 +367,7 @@ impl Store {
         progress(&p);
         let is_pg = matches!(self.backend(), crate::Backend::Postgres);
         on_pool!(self, pool => {
+            let _turn = self.write_turn().await;
             let mut tx = pool.begin().await?;
             if is_pg {
                 sqlx::query("LOCK TABLE recovery_rollup, recovery_households IN EXCLUSIVE MODE")
