@@ -604,6 +604,8 @@ async fn wait_job(http: &reqwest::Client, base: &str, token: &str, job: &Value) 
 
 /// A tiny matcher for the two patterns the masking check needs: runs of digits
 /// (`\d{n}`), a leading literal, and an optional final `[\dX]`.
+/// Finds an identity or phone number standing on its own: a digit run inside a longer
+/// word (a hex hash, a UUID) is not one, and counting it made the walk fail by chance.
 fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
     let id = pattern == r"\d{17}[\dX]";
     move |text: &str| {
@@ -613,15 +615,15 @@ fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
                 b.len() >= i + 18
                     && b[i..i + 17].iter().all(u8::is_ascii_digit)
                     && (b[i + 17].is_ascii_digit() || b[i + 17] == b'X')
-                    && (i == 0 || !b[i - 1].is_ascii_digit())
-                    && b.get(i + 18).is_none_or(|c| !c.is_ascii_digit())
+                    && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                    && b.get(i + 18).is_none_or(|c| !c.is_ascii_alphanumeric())
             } else {
                 b.len() >= i + 11
                     && b[i] == b'1'
                     && (b'3'..=b'9').contains(&b[i + 1])
                     && b[i + 2..i + 11].iter().all(u8::is_ascii_digit)
-                    && (i == 0 || !b[i - 1].is_ascii_digit())
-                    && b.get(i + 11).is_none_or(|c| !c.is_ascii_digit())
+                    && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                    && b.get(i + 11).is_none_or(|c| !c.is_ascii_alphanumeric())
             }
         })
     }
