@@ -166,6 +166,7 @@ pub async fn build(
     db: &str,
     households: usize,
     seed: u64,
+    as_of: time::Date,
 ) -> anyhow::Result<(Store, Vec<DemoAccount>)> {
     let started = Instant::now();
     if let Some(path) = db.strip_prefix("sqlite:") {
@@ -181,7 +182,8 @@ pub async fn build(
             }
         }
     }
-    let store = Store::open(db, Clock::System)
+    // The demo's clock runs from `as_of`; the server it hands over to keeps it.
+    let store = Store::open(db, Clock::on_date(as_of))
         .await
         .with_context(|| format!("opening {db}"))?;
     if store.area_count().await? > 0 {
@@ -439,8 +441,15 @@ pub async fn build(
     }
     pb.finish();
     let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
-    let items =
-        crate::demo_items::build(db, &atlas, &government, &officer_staff, &accounts).await?;
+    let items = crate::demo_items::build(
+        db,
+        store.clock(),
+        &atlas,
+        &government,
+        &officer_staff,
+        &accounts,
+    )
+    .await?;
     eprintln!("{items}");
     store.analyze().await?;
     eprintln!(

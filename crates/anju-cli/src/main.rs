@@ -38,6 +38,9 @@ enum Command {
         db: String,
         #[arg(long, env = "ANJU_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Run the clock from this date (a demo database: `--as-of 2023-12-18`).
+        #[arg(long, env = "ANJU_AS_OF", value_parser = parse_as_of)]
+        as_of: Option<time::Date>,
     },
     /// Build a fresh demo database with the real Chongqing area tree and a synthetic
     /// population, then serve it.
@@ -55,6 +58,10 @@ enum Command {
         /// Build the database and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// The date the demo lives at: its clock starts there (at the present time of
+        /// day) and runs. The default puts the July 2023 flood's reconstruction under way.
+        #[arg(long, default_value = "2023-12-18", value_parser = parse_as_of)]
+        as_of: time::Date,
     },
     /// Administer the area tree.
     Areas {
@@ -262,8 +269,11 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, listen } => {
-            let store = open(&db).await?;
+        Command::Serve { db, listen, as_of } => {
+            let clock = as_of.map_or(Clock::System, Clock::on_date);
+            let store = Store::open(&db, clock)
+                .await
+                .with_context(|| format!("opening {db}"))?;
             serve(store, &listen).await
         }
         Command::Demo {
@@ -272,9 +282,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             households,
             seed,
             no_serve,
+            as_of,
         } => {
-            let (store, accounts) = demo::build(&db, households, seed).await?;
+            let (store, accounts) = demo::build(&db, households, seed, as_of).await?;
             let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "The demo lives at {} (its clock runs from there; --as-of to change).",
+                anju_core::household::format_date(store.clock().today())
+            );
             let _ = writeln!(out, "Demo accounts (username / password — role, area):");
             for a in &accounts {
                 let _ = writeln!(
@@ -409,6 +425,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_as_of(s: &str) -> Result<time::Date, String> {
+    anju_core::household::parse_date(s)
 }
 
 async fn open(db: &str) -> anyhow::Result<Store> {
