@@ -23,6 +23,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anju_core::GeoPoint;
+use anju_core::household::format_date;
+use anju_core::recovery::{AssessmentInput, DamageGrade, NewAssessment, Outcome};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 use uuid::Uuid;
@@ -34,64 +36,26 @@ use crate::{Kind, RowError, SourceRow, Table, derived_id};
 /// China Standard Time: `_submission_time` is UTC, the date an assessor means is local.
 const CST: UtcOffset = time::macros::offset!(+8);
 
-/// The grade of a house on the JGJ 125 scale, or that it could not be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Outcome {
-    A,
-    B,
-    C,
-    D,
-    #[serde(rename = "inaccessible")]
-    Inaccessible,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::A,
-        Outcome::B,
-        Outcome::C,
-        Outcome::D,
-        Outcome::Inaccessible,
-    ];
-
-    /// The code of the API and the database.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::A => "A",
-            Outcome::B => "B",
-            Outcome::C => "C",
-            Outcome::D => "D",
-            Outcome::Inaccessible => "inaccessible",
-        }
+/// A grade as forms write it: the code in any case, a choice name such as `grade_c` or
+/// `c_level`, or a Chinese label (`C级`, `C级危房`, `局部危房`, `无法进入`).
+pub fn parse_outcome(cell: &str) -> Option<Outcome> {
+    let s = cell.trim();
+    let lower = s.to_lowercase();
+    match lower.as_str() {
+        "inaccessible" | "not_accessible" | "no_access" | "unreachable" | "无法进入"
+        | "无法到达" | "未能进入" => return Some(Outcome::Inaccessible),
+        "局部危房" => return Some(Outcome::Graded(DamageGrade::C)),
+        "整幢危房" => return Some(Outcome::Graded(DamageGrade::D)),
+        _ => {}
     }
-
-    /// A grade as forms write it: the code in any case, a choice name such as
-    /// `grade_c` or `c_level`, or a Chinese label (`C级`, `C级危房`, `局部危房`, `无法进入`).
-    pub fn parse(cell: &str) -> Option<Outcome> {
-        let s = cell.trim();
-        let lower = s.to_lowercase();
-        match lower.as_str() {
-            "inaccessible" | "not_accessible" | "no_access" | "unreachable" | "无法进入"
-            | "无法到达" | "未能进入" => return Some(Outcome::Inaccessible),
-            "局部危房" => return Some(Outcome::C),
-            "整幢危房" => return Some(Outcome::D),
-            _ => {}
-        }
-        let core = lower
-            .trim_start_matches("grade")
-            .trim_start_matches(['_', '-', ' '])
-            .trim_end_matches("危房")
-            .trim_end_matches("级")
-            .trim_end_matches("level")
-            .trim_end_matches(['_', '-', ' ']);
-        match core {
-            "a" => Some(Outcome::A),
-            "b" => Some(Outcome::B),
-            "c" => Some(Outcome::C),
-            "d" => Some(Outcome::D),
-            _ => None,
-        }
-    }
+    let core = lower
+        .trim_start_matches("grade")
+        .trim_start_matches(['_', '-', ' '])
+        .trim_end_matches("危房")
+        .trim_end_matches("级")
+        .trim_end_matches("level")
+        .trim_end_matches(['_', '-', ' ']);
+    DamageGrade::parse(&core.to_uppercase()).map(Outcome::Graded)
 }
 
 /// Our fields, in the order of the docs; `name` is how a mapping names them.
@@ -203,7 +167,7 @@ impl FieldMapping {
             }
         }
         for (k, v) in &self.grades {
-            if Outcome::parse(v).is_none() {
+            if parse_outcome(v).is_none() {
                 errors.push(format!(
                     "the choice {k:?} maps to {v:?}, which is not A, B, C, D or inaccessible"
                 ));
@@ -219,8 +183,8 @@ impl FieldMapping {
     fn grade(&self, cell: &str) -> Option<Outcome> {
         self.grades
             .get(cell.trim())
-            .and_then(|g| Outcome::parse(g))
-            .or_else(|| Outcome::parse(cell))
+            .and_then(|g| parse_outcome(g))
+            .or_else(|| parse_outcome(cell))
     }
 }
 
@@ -233,21 +197,15 @@ pub struct FieldContext {
     pub not_before: Option<Date>,
 }
 
-/// One submission, valid on its own.
+/// One submission, valid on its own (anju-core's checks of an assessment passed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldAssessment {
     /// The line (CSV) or sheet row (XLSX).
     pub line: u64,
-    /// The submission's `_uuid` (or ODK instance id), lower case, without `uuid:`.
+    /// The submission's `_uuid` (or ODK instance id), lower case, without `uuid:`; also
+    /// the assessment's `source_uuid`.
     pub uuid: String,
-    pub house_id: Uuid,
-    pub outcome: Outcome,
-    pub rooms_collapsed: i64,
-    pub rooms_damaged: i64,
-    pub assessed_on: Date,
-    pub assessor_officer_id: Option<Uuid>,
-    pub note: Option<String>,
-    pub point: Option<GeoPoint>,
+    pub assessment: NewAssessment,
 }
 
 impl FieldAssessment {
@@ -256,21 +214,22 @@ impl FieldAssessment {
     /// and any change of content gives another. Re-imports compare it.
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
+        let a = &self.assessment;
         let mut h = Sha256::new();
-        let point = self
+        let point = a
             .point
             .map(|p| format!("{:.7},{:.7}", p.lon, p.lat))
             .unwrap_or_default();
         for part in [
-            self.house_id.to_string(),
-            self.outcome.as_str().to_owned(),
-            self.rooms_collapsed.to_string(),
-            self.rooms_damaged.to_string(),
-            anju_core::household::format_date(self.assessed_on),
-            self.assessor_officer_id
+            a.house_id.to_string(),
+            a.outcome.as_str().to_owned(),
+            a.rooms_collapsed.to_string(),
+            a.rooms_damaged.to_string(),
+            format_date(a.assessed_on),
+            a.assessor_officer_id
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
-            self.note.clone().unwrap_or_default(),
+            a.note.clone(),
             point,
         ] {
             // Length-prefixed, so no two different records share an encoding.
@@ -749,11 +708,8 @@ fn parse_row(
             .ok()
             .or_else(|| s.strip_suffix(".0").and_then(|x| x.parse().ok()));
         match v {
-            Some(n) if (0..=1000).contains(&n) => Some(n),
-            Some(n) => {
-                errors.push(err(f, format!("{n} rooms is outside 0…1000")));
-                None
-            }
+            // The range is anju-core's check, below.
+            Some(n) => Some(n),
             None => {
                 errors.push(err(f, format!("{s:?} is not a whole number of rooms")));
                 None
@@ -857,24 +813,52 @@ fn parse_row(
     if errors.len() > before {
         return None;
     }
-    Some(FieldAssessment {
-        line: r.line,
-        uuid,
+    let point = point?;
+    let input = AssessmentInput {
         house_id: house_id?,
-        outcome: outcome?,
+        outcome: outcome?.as_str().to_owned(),
         rooms_collapsed: rooms_collapsed?,
         rooms_damaged: rooms_damaged?,
-        assessed_on: assessed_on?,
         assessor_officer_id: assessor_officer_id?,
-        note: (!note.is_empty()).then(|| note.to_owned()),
-        point: point?,
-    })
+        assessed_on: format_date(assessed_on?),
+        note: note.to_owned(),
+        lon: point.map(|p| p.lon),
+        lat: point.map(|p| p.lat),
+        source_uuid: Some(uuid.clone()),
+        ..Default::default()
+    };
+    // The rules every assessment obeys (rooms in range, an inaccessible house has no
+    // counted rooms, a collapsed room means C or D, the note's length), named by column.
+    match input.validate(cx.today) {
+        Ok(assessment) => Some(FieldAssessment {
+            line: r.line,
+            uuid,
+            assessment,
+        }),
+        Err(v) => {
+            for e in v.errors {
+                let f = match e.field.as_str() {
+                    "outcome" => Some(Field::Outcome),
+                    "rooms_collapsed" => Some(Field::RoomsCollapsed),
+                    "rooms_damaged" => Some(Field::RoomsDamaged),
+                    "assessed_on" => Some(date_field),
+                    "note" => Some(Field::Note),
+                    "lon" | "lat" => Some(Field::Location),
+                    "source_uuid" => Some(Field::Uuid),
+                    _ => None,
+                };
+                let col = f.map(|f| cols.header(f)).unwrap_or_default();
+                errors.push(RowError::new(r.line, col, e.message));
+            }
+            None
+        }
+    }
 }
 
 impl FieldFile {
     /// The houses the records name, each once.
     pub fn house_ids(&self) -> Vec<Uuid> {
-        let mut v: Vec<Uuid> = self.records.iter().map(|r| r.house_id).collect();
+        let mut v: Vec<Uuid> = self.records.iter().map(|r| r.assessment.house_id).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -884,7 +868,7 @@ impl FieldFile {
         let mut v: Vec<Uuid> = self
             .records
             .iter()
-            .filter_map(|r| r.assessor_officer_id)
+            .filter_map(|r| r.assessment.assessor_officer_id)
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -902,32 +886,33 @@ impl FieldFile {
         };
         let mut kept = Vec::with_capacity(self.records.len());
         for r in std::mem::take(&mut self.records) {
+            let a = &r.assessment;
             let before = self.errors.len();
             let mut push = |col: String, why: String| {
                 self.errors.push(RowError::new(r.line, col, why));
             };
-            match facts.houses.get(&r.house_id) {
-                None => push(house_col.clone(), format!("no such house: {}", r.house_id)),
+            match facts.houses.get(&a.house_id) {
+                None => push(house_col.clone(), format!("no such house: {}", a.house_id)),
                 Some(h) if !h.in_scope => push(
                     house_col.clone(),
-                    format!("the house {} is outside your scope", r.house_id),
+                    format!("the house {} is outside your scope", a.house_id),
                 ),
                 Some(h) if h.archived => push(
                     house_col.clone(),
-                    format!("the house {} is archived", r.house_id),
+                    format!("the house {} is archived", a.house_id),
                 ),
                 Some(h) if !h.in_disaster => push(
                     house_col.clone(),
                     format!(
                         "the house {} is outside the areas affected by this disaster",
-                        r.house_id
+                        a.house_id
                     ),
                 ),
                 Some(h) => {
                     if let Some(n) = h.rooms
-                        && r.rooms_collapsed + r.rooms_damaged > n
+                        && a.rooms_collapsed + a.rooms_damaged > n
                     {
-                        let col = if r.rooms_damaged > 0 && cols.has(Field::RoomsDamaged) {
+                        let col = if a.rooms_damaged > 0 && cols.has(Field::RoomsDamaged) {
                             cols.header(Field::RoomsDamaged)
                         } else {
                             cols.header(Field::RoomsCollapsed)
@@ -936,13 +921,13 @@ impl FieldFile {
                             col,
                             format!(
                                 "{} rooms collapsed and {} damaged are more than the house's {n} rooms",
-                                r.rooms_collapsed, r.rooms_damaged
+                                a.rooms_collapsed, a.rooms_damaged
                             ),
                         );
                     }
                 }
             }
-            if let Some(o) = r.assessor_officer_id
+            if let Some(o) = a.assessor_officer_id
                 && !facts.officers.contains(&o)
             {
                 push(
@@ -1113,21 +1098,25 @@ mod tests {
             let f = parse(&bytes, &FieldMapping::default()).unwrap();
             assert!(f.errors.is_empty(), "{what}: {:?}", f.errors);
             assert_eq!(f.records.len(), 2, "{what}");
-            let a = &f.records[0];
-            assert_eq!(a.line, 2);
-            assert_eq!(a.uuid, "u-1");
-            assert_eq!(a.outcome, Outcome::D);
+            assert_eq!(f.records[0].line, 2);
+            let a = &f.records[0].assessment;
+            assert_eq!(f.records[0].uuid, "u-1");
+            assert_eq!(a.outcome, Outcome::Graded(DamageGrade::D));
             assert_eq!((a.rooms_collapsed, a.rooms_damaged), (1, 2));
             assert_eq!(a.assessed_on, date!(2023 - 07 - 08));
-            assert_eq!(a.note.as_deref(), Some("后墙开裂"));
+            assert_eq!(a.note, "后墙开裂");
             assert_eq!(
                 a.assessor_officer_id.map(|u| u.to_string()).as_deref(),
                 Some(OFFICER)
             );
             let p = a.point.unwrap();
             assert!((p.lat - 30.81).abs() < 1e-9 && (p.lon - 108.39).abs() < 1e-9);
-            let b = &f.records[1];
-            assert_eq!(b.uuid, "u-2", "the uuid: prefix and case are dropped");
+            assert_eq!(
+                f.records[1].uuid, "u-2",
+                "the uuid: prefix and case are dropped"
+            );
+            let b = &f.records[1].assessment;
+            assert_eq!(b.source_uuid.as_deref(), Some("u-2"));
             assert_eq!(b.assessed_on, date!(2023 - 07 - 09), "{what}");
             assert_eq!(b.point, None);
         }
@@ -1181,6 +1170,8 @@ mod tests {
         bad(14, "2023-06-30T10:00:00", "b12"); // 15: before the disaster
         bad(5, "0190a000-0000-7000-8000-0000000000bb", "b13"); // 16: no such officer
         bad(1, "房屋12", "b14"); // 17: not a house id
+        bad(2, "B", "b15"); // 18: B with a collapsed room (anju-core's rule)
+        bad(4, "300", "b16"); // 19: more rooms than any house
         let expect: &[(u64, &str, &str)] = &[
             (4, "house/house_id", "no such house"),
             (5, "house/house_id", "outside your scope"),
@@ -1204,6 +1195,8 @@ mod tests {
             ),
             (16, "assessor", "no such officer"),
             (17, "house/house_id", "is not a house id"),
+            (18, "damage/rooms_collapsed", "graded C or D"),
+            (19, "damage/rooms_damaged", "between 0 and 200"),
         ];
         for (what, bytes) in encodings(&rows) {
             let f = parse(&bytes, &FieldMapping::default()).unwrap();
@@ -1251,9 +1244,9 @@ mod tests {
         for (what, bytes) in encodings(&rows) {
             let f = parse(&bytes, &FieldMapping::default()).unwrap();
             assert!(f.errors.is_empty(), "{what}: {:?}", f.errors);
-            let a = &f.records[0];
-            assert_eq!(a.uuid, "6f1c0c6e-8a5e-4b4e-9a38-0d6a5c1f2e11");
-            assert_eq!(a.outcome, Outcome::C);
+            assert_eq!(f.records[0].uuid, "6f1c0c6e-8a5e-4b4e-9a38-0d6a5c1f2e11");
+            let a = &f.records[0].assessment;
+            assert_eq!(a.outcome, Outcome::Graded(DamageGrade::C));
             assert_eq!(a.assessed_on, date!(2023 - 07 - 10));
             let p = a.point.unwrap();
             assert_eq!((p.lat, p.lon), (30.2, 108.1));
@@ -1281,9 +1274,16 @@ mod tests {
         for (what, bytes) in encodings(&rows) {
             let f = parse(&bytes, &mapping).unwrap();
             assert!(f.errors.is_empty(), "{what}: {:?}", f.errors);
-            assert_eq!(f.records[0].outcome, Outcome::D);
+            assert_eq!(
+                f.records[0].assessment.outcome,
+                Outcome::Graded(DamageGrade::D)
+            );
             // The date question wins over the submission time.
-            assert_eq!(f.records[0].assessed_on, date!(2023 - 07 - 07), "{what}");
+            assert_eq!(
+                f.records[0].assessment.assessed_on,
+                date!(2023 - 07 - 07),
+                "{what}"
+            );
         }
         // Without the mapping, the grade and house are not found.
         let e = parse(csv_text(&rows, b',').as_bytes(), &FieldMapping::default()).unwrap_err();
@@ -1342,20 +1342,20 @@ mod tests {
     #[test]
     fn grades_dates_and_points() {
         for (s, g) in [
-            ("A", Outcome::A),
-            ("b", Outcome::B),
-            ("grade_c", Outcome::C),
-            ("C级", Outcome::C),
-            ("D级危房", Outcome::D),
-            ("d_level", Outcome::D),
-            ("整幢危房", Outcome::D),
+            ("A", Outcome::Graded(DamageGrade::A)),
+            ("b", Outcome::Graded(DamageGrade::B)),
+            ("grade_c", Outcome::Graded(DamageGrade::C)),
+            ("C级", Outcome::Graded(DamageGrade::C)),
+            ("D级危房", Outcome::Graded(DamageGrade::D)),
+            ("d_level", Outcome::Graded(DamageGrade::D)),
+            ("整幢危房", Outcome::Graded(DamageGrade::D)),
             ("无法进入", Outcome::Inaccessible),
             ("Inaccessible", Outcome::Inaccessible),
         ] {
-            assert_eq!(Outcome::parse(s), Some(g), "{s}");
+            assert_eq!(parse_outcome(s), Some(g), "{s}");
         }
         for s in ["", "E", "ab", "5级"] {
-            assert_eq!(Outcome::parse(s), None, "{s}");
+            assert_eq!(parse_outcome(s), None, "{s}");
         }
         assert_eq!(field_date("2023/7/8", false), Ok(date!(2023 - 07 - 08)));
         assert_eq!(
@@ -1415,7 +1415,7 @@ mod tests {
         let t = read_field_table(csv_text(&rows, b',').as_bytes(), None).unwrap();
         let f = parse_field_file(&t, &FieldMapping::default(), &cx()).unwrap();
         assert_eq!(
-            f.records[0].house_id,
+            f.records[0].assessment.house_id,
             derived_id(Kind::Houses, "500101001001", "3组12号")
         );
         assert_eq!(f.errors.len(), 1);
