@@ -393,6 +393,8 @@ pub async fn build(
     eprintln!("officers: {}", officers.len());
 
     // The population, in batches so memory stays flat and the bar moves.
+    let flood_districts = crate::demo_flood::district_codes();
+    let mut flood_houses: Vec<crate::demo_flood::FloodHouse> = Vec::new();
     let pb = bar(households as u64, "households");
     let mut batch: Vec<HouseholdSeed> = Vec::with_capacity(10_000);
     let mut houses = Vec::with_capacity(10_000);
@@ -416,7 +418,16 @@ pub async fn build(
             people += g.household.members.len();
             let mut house = g.house;
             house.owner_household_id = Some(id);
-            houses.push((Uuid::now_v7(), house));
+            let house_id = Uuid::now_v7();
+            if flood_districts.iter().any(|d| d.contains(v.code)) {
+                flood_houses.push(crate::demo_flood::FloodHouse {
+                    id: house_id,
+                    village: v.code,
+                    point: house.point,
+                    rooms: house.rooms,
+                });
+            }
+            houses.push((house_id, house));
             batch.push(HouseholdSeed {
                 id,
                 household: g.household,
@@ -441,6 +452,18 @@ pub async fn build(
     }
     pb.finish();
     let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
+    let flood = crate::demo_flood::build(
+        db,
+        store.clock(),
+        crate::demo_flood::FloodInputs {
+            houses: flood_houses,
+            grid: staff.into_iter().map(|(a, s)| (a, s.grid)).collect(),
+            staff: &officer_staff,
+            accounts: &accounts,
+        },
+    )
+    .await?;
+    eprintln!("{flood}");
     let items = crate::demo_items::build(
         db,
         store.clock(),

@@ -2,6 +2,7 @@
 
 mod backup;
 mod demo;
+mod demo_flood;
 mod demo_items;
 mod export;
 mod import;
@@ -90,12 +91,12 @@ enum Command {
         #[command(subcommand)]
         command: ItemsCommand,
     },
-    /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX:
-    /// every row or none (docs/import.md).
+    /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX,
+    /// or `assessments` from a KoboToolbox/ODK export: every row or none (docs/import.md).
     Import {
         #[arg(long, env = "ANJU_DB")]
         db: String,
-        /// households, houses, units or officers.
+        /// households, houses, units, officers or assessments.
         kind: String,
         file: PathBuf,
         /// The sheet of an XLSX file (default: the first).
@@ -107,6 +108,17 @@ enum Command {
         /// Where to write the error report (the file's rows with an error column).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// assessments: the disaster they belong to (its id).
+        #[arg(long)]
+        disaster: Option<String>,
+        /// assessments: the field form's name; its saved mapping is used, or saved when
+        /// --mapping is given too.
+        #[arg(long)]
+        form: Option<String>,
+        /// assessments: the column mapping, a JSON file
+        /// (`{"fields": {"house_id": "house/house_id", "outcome": "damage/grade"}}`).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
     },
     /// Export a list to CSV (UTF-8 with BOM) or XLSX.
     Export {
@@ -380,9 +392,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sheet,
             dry_run,
             report,
+            disaster,
+            form,
+            mapping,
         } => {
-            let kind = kind_arg(&kind)?;
             let store = open(&db).await?;
+            if kind == "assessments" {
+                let disaster = disaster
+                    .as_deref()
+                    .context("assessments need --disaster ID")?
+                    .parse::<uuid::Uuid>()
+                    .context("--disaster takes the disaster's id")?;
+                let mapping = match mapping {
+                    Some(p) => Some(
+                        serde_json::from_slice(
+                            &std::fs::read(&p)
+                                .with_context(|| format!("reading {}", p.display()))?,
+                        )
+                        .with_context(|| format!("{} is not a mapping", p.display()))?,
+                    ),
+                    None => None,
+                };
+                let opts = anju_store::FieldImportOptions {
+                    form,
+                    mapping,
+                    sheet,
+                    dry_run,
+                };
+                return import::run_assessments(&store, disaster, &file, &opts, report.as_deref())
+                    .await;
+            }
+            if disaster.is_some() || form.is_some() || mapping.is_some() {
+                bail!("--disaster, --form and --mapping are for `anju import assessments`");
+            }
+            let kind = kind_arg(&kind)?;
             import::run(
                 &store,
                 kind,

@@ -142,6 +142,7 @@ impl Field {
 /// Which question of a form holds which of our fields (`house_id ← house/house_id`),
 /// and, for forms whose grade choices have names of their own, what each one means.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldMapping {
     /// Our field name → the question's path (`damage/grade`) or name (`grade`).
     #[serde(default)]

@@ -57,7 +57,7 @@ fn level_of(padded: i64) -> AreaLevel {
         AreaLevel::Village
     } else if padded % 1_000_000 != 0 {
         AreaLevel::Town
-    } else if padded % 100_000_000_00 != 0 {
+    } else if padded % 10_000_000_000 != 0 {
         AreaLevel::District
     } else {
         AreaLevel::City
