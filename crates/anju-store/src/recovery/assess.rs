@@ -77,9 +77,10 @@ struct HouseFacts {
 }
 
 impl Store {
-    /// The government units a town's cases are handed to: the owner (the town's
-    /// government, else the nearest above) and the verifier (the next government above
-    /// the owner, else the owner itself).
+    /// The units a town's cases are handed to: the owner (the town's government, else
+    /// the nearest government above) and the verifier (the next government above the
+    /// owner, else the owner itself). Where no government unit is registered on the path,
+    /// the areas' supervising units stand in, nearest first.
     pub(crate) async fn case_units(&self, village_area: AreaCode) -> Result<Option<(Uuid, Uuid)>> {
         let path: Vec<i64> = village_area.path().iter().map(|a| a.padded()).collect();
         let rows: Vec<(String, i64)> = on_pool!(self, p => {
@@ -93,12 +94,28 @@ impl Store {
             qb.push(") ORDER BY area_code DESC, id");
             qb.build_query_as().fetch_all(p).await?
         });
+        let rows = if rows.is_empty() {
+            on_pool!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT a.supervising_unit_id, a.code FROM areas a JOIN units u ON u.id = a.supervising_unit_id \
+                     WHERE u.archived_at IS NULL AND a.code IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in &path {
+                    sep.push_bind(*c);
+                }
+                qb.push(") ORDER BY a.code DESC");
+                qb.build_query_as::<(String, i64)>().fetch_all(p).await?
+            })
+        } else {
+            rows
+        };
         let Some((owner, owner_area)) = rows.first().cloned() else {
             return Ok(None);
         };
         let verifier = rows
             .iter()
-            .find(|(_, a)| *a < owner_area)
+            .find(|(u, a)| *a < owner_area && *u != owner)
             .map(|(u, _)| u.clone())
             .unwrap_or_else(|| owner.clone());
         Ok(Some((uuid(&owner)?, uuid(&verifier)?)))

@@ -336,11 +336,11 @@ impl Store {
                 qb.push(" AND c.plan = ").push_bind(p.as_str());
             }
             match q.late {
-                Some(late) if late_stages.is_empty() => {
-                    if late {
-                        qb.push(" AND 1 = 0");
-                    }
+                // Nothing is late yet: asking for late cases finds none.
+                Some(true) if late_stages.is_empty() => {
+                    qb.push(" AND 1 = 0");
                 }
+                Some(false) if late_stages.is_empty() => {}
                 Some(late) => {
                     qb.push(if late { " AND c.stage IN (" } else { " AND c.stage NOT IN (" });
                     let mut sep = qb.separated(", ");

@@ -108,6 +108,17 @@ impl AssessmentRow {
     }
 }
 
+/// (id, version, latest, outcome, assessed_on, assessor name, appeal item).
+type VersionRow = (
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 fn check_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64> {
     let l = limit.unwrap_or(default);
     if !(1..=max).contains(&l) {
@@ -149,15 +160,7 @@ impl Store {
         // Its disaster must be visible too (a house in scope under a disaster declared
         // for a sibling area is not).
         self.disaster_row(scope, uuid(&row.disaster_id)?).await?;
-        let versions: Vec<(
-            String,
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        )> = on_pool!(self, p => sqlx::query_as(
+        let versions: Vec<VersionRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT a.id, a.version, a.latest, a.outcome, a.assessed_on, o.name, a.appeal_item_id FROM assessments a \
              LEFT JOIN officers o ON o.id = a.assessor_officer_id WHERE a.disaster_id = $1 AND a.house_id = $2 ORDER BY a.version")
             .bind(row.disaster_id.clone()).bind(row.house_id.clone()).fetch_all(p).await?);

@@ -451,6 +451,9 @@ fn decide_case(
     }
 }
 
+/// An event with the hash before it and its own.
+pub(crate) type ChainedEvent = (NewEvent, String, String);
+
 /// The events and the row change of an item moved by the system (a cancelled gate, an
 /// appeal submitted by its re-assessment), chained to its head.
 pub(crate) fn system_moves(
@@ -459,13 +462,11 @@ pub(crate) fn system_moves(
     actor: Option<Uuid>,
     note: &str,
     now: i64,
-) -> Result<(Vec<(NewEvent, String, String)>, ItemState)> {
+) -> Result<(Vec<ChainedEvent>, ItemState)> {
     let mut out = Vec::new();
     let mut prev = row.head_hash.clone();
     let mut from = row.state()?;
-    let mut seq = row.head_seq;
-    for (action, to) in actions {
-        seq += 1;
+    for (seq, (action, to)) in (row.head_seq + 1..).zip(actions) {
         let e = NewEvent {
             item_id: row.id.clone(),
             seq,
