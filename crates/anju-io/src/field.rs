@@ -1423,6 +1423,26 @@ mod tests {
         assert_eq!((f.errors[0].line, f.errors[0].column.as_str()), (3, "area"));
     }
 
+    /// The example export and mapping in data/templates (docs/import.md) stay valid.
+    #[test]
+    fn the_documented_example_parses() {
+        let bytes = include_bytes!("../../../data/templates/kobo-assessments-example.csv");
+        let mapping: FieldMapping = serde_json::from_slice(include_bytes!(
+            "../../../data/templates/kobo-assessments-mapping.json"
+        ))
+        .unwrap();
+        for m in [FieldMapping::default(), mapping] {
+            let t = read_field_table(bytes, None).unwrap();
+            let f = parse_field_file(&t, &m, &cx()).unwrap();
+            assert!(f.errors.is_empty(), "{:?}", f.errors);
+            assert_eq!(f.records.len(), 3);
+            assert_eq!(
+                f.records[0].assessment.outcome,
+                Outcome::Graded(DamageGrade::D)
+            );
+        }
+    }
+
     #[test]
     fn mapping_round_trips_as_json_shape() {
         let m = FieldMapping::default();
