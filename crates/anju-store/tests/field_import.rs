@@ -123,13 +123,12 @@ const HEADER: [&str; 12] = [
     "_index",
 ];
 
-/// One Kobo row: house, grade, rooms collapsed, damaged, geopoint, uuid, time.
+/// One Kobo row: house, grade, (rooms collapsed, damaged), geopoint, uuid, time.
 fn row(
     f: &Fixture,
     house: Uuid,
     grade: &str,
-    c: &str,
-    d: &str,
+    (c, d): (&str, &str),
     loc: &str,
     uuid: &str,
     t: &str,
@@ -159,13 +158,12 @@ fn good(f: &Fixture) -> Vec<Vec<String>> {
             f,
             f.h1,
             "C",
-            "0",
-            "2",
+            ("0", "2"),
             "30.81 108.39 250 5",
             "k-1",
             "2023-07-08T10:00:00",
         ),
-        row(f, f.h2, "b", "0", "1", "", "k-2", "2023-07-09T02:00:00"),
+        row(f, f.h2, "b", ("0", "1"), "", "k-2", "2023-07-09T02:00:00"),
     ]
 }
 
