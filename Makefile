@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build web bench-registry bench-solver bench-items bench-web bench-io fmt lint
+.PHONY: demo test build web bench-registry bench-solver bench-items bench-web bench-io bench-recovery fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -34,6 +34,9 @@ bench-solver:
 
 bench-items:
 	./bench/items/run.sh
+
+bench-recovery:
+	./bench/recovery/run.sh
 bench-io: build
 	$(CARGO) build --release -p anju-io --example gen_register
 	ANJU_BIN=$(ANJU) ./bench/io/run.sh

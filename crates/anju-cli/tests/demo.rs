@@ -213,7 +213,73 @@ async fn demo_builds_the_real_tree_and_serves_it() {
         );
         let reports = get_as(&town, &format!("{base}/api/v1/reports")).await;
         assert_eq!(reports["items"].as_array().map(Vec::len), Some(6));
+
+        flood_is_consistent(&base, &token, &db).await;
     }
+}
+
+/// The demo's 2023 flood: declared by the city, under way at the demo's date, and every
+/// maintained figure (city and each district) equal to one recomputed from the records.
+async fn flood_is_consistent(base: &str, token: &str, db: &str) {
+    let disasters = get_as(token, &format!("{base}/api/v1/disasters")).await;
+    let flood = disasters
+        .as_array()
+        .expect("disasters")
+        .iter()
+        .find(|d| d["name"] == "2023年7月万州等地暴雨洪涝灾害")
+        .unwrap_or_else(|| panic!("no flood in {disasters}"))
+        .clone();
+    assert_eq!(flood["area"], "50");
+    assert_eq!(flood["target_move_in"], "2024-02-10");
+    let id = flood["id"].as_str().expect("id");
+    let o = get_as(
+        token,
+        &format!("{base}/api/v1/disasters/{id}/overview?area=50"),
+    )
+    .await;
+    assert_eq!(o["as_of"], "2023-12-18", "the demo lives at its date");
+    let totals = &o["totals"];
+    assert!(totals["houses_assessed"].as_i64() >= Some(10), "{totals}");
+    let children = o["children"].as_array().expect("children");
+    assert_eq!(children.len(), 38);
+    let hit: Vec<&str> = children
+        .iter()
+        .filter(|c| c["figures"]["houses_assessed"].as_i64() > Some(0))
+        .map(|c| c["code"].as_str().unwrap_or(""))
+        .collect();
+    for c in &hit {
+        assert!(
+            ["500101", "500154", "500155", "500233", "500235", "500240"].contains(c),
+            "{c} was not flooded"
+        );
+    }
+    // Maintained against recomputed, for the city and every district.
+    let store = anju_store::Store::open(db, anju_core::Clock::System)
+        .await
+        .expect("open the demo database");
+    let disaster: uuid::Uuid = id.parse().expect("uuid");
+    let mut areas = vec![("50".to_owned(), totals.clone())];
+    areas.extend(children.iter().map(|c| {
+        (
+            c["code"].as_str().unwrap_or("").to_owned(),
+            c["figures"].clone(),
+        )
+    }));
+    for (code, maintained) in areas {
+        let area = anju_core::AreaCode::parse(&code).expect("code");
+        let recomputed = store
+            .recovery_rollups_recomputed(disaster, area)
+            .await
+            .expect("recompute");
+        let mut m = maintained.clone();
+        m["late"] = 0.into();
+        assert_eq!(
+            m,
+            serde_json::to_value(recomputed).expect("json"),
+            "{code}: maintained figures differ from a recount"
+        );
+    }
+    store.close().await;
 }
 
 #[tokio::test]

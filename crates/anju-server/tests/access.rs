@@ -294,6 +294,39 @@ async fn the_route_walk() {
         assert_eq!(s, StatusCode::CREATED, "{t}");
         let assessment: Value = serde_json::from_str(&t).expect("json");
         assert!(assessment["case_id"].is_string(), "{assessment}");
+        // A field form's mapping saved for X, and a Kobo export imported into X's disaster.
+        let (s, t) = call(
+            &http,
+            Method::PUT,
+            &format!("{base}/api/v1/field-forms/{FORM}"),
+            Some(&x),
+            Some(&json!({"fields": {"house_id": "万州机密问卷/house_id"}})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        let kobo = format!(
+            "_uuid;万州机密问卷/house_id;damage/grade;_submission_time\nx-kobo-1;{};C;2023-07-09T02:00:00\n",
+            house["id"].as_str().expect("house id")
+        );
+        let form = reqwest::multipart::Form::new().text("form", FORM).part(
+            "file",
+            reqwest::multipart::Part::bytes(kobo.into_bytes()).file_name("kobo.csv"),
+        );
+        let r = http
+            .post(format!("{base}/api/v1/disasters/{did}/assessment-imports"))
+            .bearer_auth(&x)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let fjob: Value = r.json().await.expect("json");
+        let fjob = wait_job(&http, &base, &x, &fjob).await;
+        assert_eq!(
+            (fjob["status"].as_str(), fjob["added"].as_i64()),
+            (Some("done"), Some(1)),
+            "{fjob}"
+        );
 
         let marked = Marked {
             ids: [
@@ -308,6 +341,7 @@ async fn the_route_walk() {
                 &disaster["id"],
                 &assessment["id"],
                 &assessment["case_id"],
+                &fjob["id"],
             ]
             .iter()
             .map(|v| v.as_str().expect("id").to_owned())
@@ -353,6 +387,8 @@ async fn the_route_walk() {
             (format!("/api/v1/disasters/{}/cases", marked.ids[8]), &x),
             (format!("/api/v1/assessments/{}", marked.ids[9]), &x),
             (format!("/api/v1/cases/{}", marked.ids[10]), &x),
+            (format!("/api/v1/imports/{}", marked.ids[11]), &x),
+            (format!("/api/v1/field-forms/{FORM}"), &x),
         ] {
             let (s, t) = call(
                 &http,
@@ -425,6 +461,8 @@ async fn the_route_walk() {
                     .iter()
                     .map(|i| path.replace("{id}", i).replace("{n}", "1"))
                     .collect()
+            } else if path.contains("{name}") {
+                vec![path.replace("{name}", FORM)]
             } else if path.contains("{hash}") {
                 vec![path.replace("{hash}", &hash)]
             } else {
@@ -561,6 +599,9 @@ async fn state_counts_unchanged(store: &Store) -> bool {
         .expect("list");
     p.items.len() == 2 && p.items.iter().all(|h| h.archived_at.is_none())
 }
+
+/// X's field form: its name and mapping are X's secrets.
+const FORM: &str = "万州机密表单";
 
 async fn upload(
     http: &reqwest::Client,
