@@ -1,7 +1,7 @@
 // English. Keys must match zh-CN.ts (tests/i18n.test.ts). Area names stay in Chinese.
 export default {
   app: { name: 'Anju', tagline: 'disaster prevention and recovery' },
-  nav: {
+  nav: { recovery: 'Recovery',
     skip: 'Skip to content', main: 'Main', overview: 'Overview', registry: 'Registry', inbox: 'Inbox', items: 'Items', reports: 'Reports',
     supervision: 'Supervision', outbox: 'Outbox', language: 'Language', signOut: 'Sign out', areaPath: 'Area path', chooseChild: 'Area below',
   },
@@ -24,7 +24,7 @@ export default {
     wrong_level: 'Wrong area level', invalid_choice: 'Choose from the list', out_of_range: 'Out of range', too_long: 'Too long', too_short: 'Too short', too_many: 'Too many',
     invalid_point: 'Not a valid point', unknown_unit: 'No such unit', unknown_officer: 'No such officer', unknown_household: 'No such household',
     birth_date_mismatch: 'Does not match the identity number', sex_mismatch: 'Does not match the identity number', invalid_time: 'Not a valid time',
-    point_required: 'Pick a point on the map or use your location',
+    more_rooms_than_house: 'More rooms than the house has', collapsed_but_safe: 'A safe house has no collapsed room', point_required: 'Pick a point on the map or use your location',
   },
   table: { sortBy: 'Sort by {column}' },
   page: { previous: 'Previous', next: 'Next' },
@@ -95,7 +95,61 @@ export default {
   outbox: {
     title: 'Outbox', sendNow: 'Send now', empty: 'Nothing is waiting.', queued: 'No network: kept on this device and sent when the network returns.',
     explainOnline: 'When the network returns these are sent in order, each once.', explainOffline: 'No network now; these are kept on this device and sent when it returns.',
-    photos: '{n} photo(s)', discard: 'Discard', kind: { report: 'Report', transition: 'Action', item: 'Item' }, state: { waiting: 'Waiting', failed: 'Failed' },
+    photos: '{n} photo(s)', discard: 'Discard', kind: { report: 'Report', transition: 'Action', item: 'Item', assessment: 'Assessment' }, state: { waiting: 'Waiting', failed: 'Failed' },
   },
   supervision: { export: 'Export CSV', total: 'Total' },
+  hazard: { rainstorm_flood: 'Rainstorm flood', flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', earthquake: 'Earthquake', wind_hail: 'Wind and hail', other: 'Other' },
+  grade: { A: 'A · Safe', B: 'B · Members dangerous', C: 'C · Locally dangerous', D: 'D · Whole house dangerous', inaccessible: 'Not reached' },
+  gradeShort: { A: 'A', B: 'B', C: 'C', D: 'D', inaccessible: 'Not reached' },
+  gradeHint: {
+    A: 'Sound: the structure is safe to live in.', B: 'Some members are dangerous; the house is basically safe to use.',
+    C: 'Part of the load-bearing structure is unsafe: a locally dangerous house.', D: 'The load-bearing structure is unsafe: the whole house is dangerous.',
+    inaccessible: 'The house could not be reached or entered.',
+  },
+  fema: { affected: 'Affected', minor: 'Minor', major: 'Major', destroyed: 'Destroyed', inaccessible: 'Inaccessible' },
+  plan: { repair: 'Repair and reinforce', rebuild_in_place: 'Rebuild in place', relocate: 'Relocate', resettle: 'Central resettlement' },
+  stage: { planned: 'Planned', funded: 'Funded', under_construction: 'Under construction', completed: 'Completed', accepted: 'Accepted', moved_in: 'Moved in' },
+  gate: {
+    approval: 'Approval', start: 'Start of works', foundation: 'Foundation inspection', roof: 'Roof inspection', completion: 'Completion',
+    final: 'Final inspection', move_in: 'Move-in', allocation: 'Home allocated',
+  },
+  trancheStatus: { pending: 'Pending', released: 'Released', paid: 'Paid' },
+  recovery: {
+    title: 'Recovery', disasters: 'Disasters', none: 'No disaster has been declared in your area.', declaredBy: 'Declared by', affected: '{n} affected areas',
+    started: 'Began', ended: 'Ended', ongoing: 'ongoing', target: 'Move-in target', overview: 'Overview', damageMap: 'Damage map', cases: 'Cases', assess: 'Assess a house',
+    asOf: 'As of {date}', daysLeft: '{n} days to the move-in target', daysPast: 'The move-in target passed {n} days ago', targetToday: 'The move-in target is today',
+    counts: 'Recovery figures', byGrade: 'Houses by grade', byStage: 'Cases by stage', byPlan: 'Cases by plan', funds: 'Funds', schedule: 'Milestones',
+    children: 'Areas below', noChildren: 'No areas below', map: 'Map of the areas below', figure: 'Shade by', late: '{n} late', noHouses: 'No house assessed yet.',
+  },
+  rfig: {
+    houses_assessed: 'Houses assessed', rooms_collapsed: 'Rooms collapsed', rooms_damaged: 'Rooms damaged', households_affected: 'Households affected',
+    households_collapsed: 'Households whose house collapsed', cases: 'Cases', moved_in: 'Moved in', late: 'Late', moved_in_share: 'Share moved in',
+    late_share: 'Share late', funds_approved: 'Approved', funds_released: 'Released', funds_paid: 'Paid', c: 'Grade C', d: 'Grade D',
+  },
+  damage: {
+    title: 'Damage map', label: 'Map of assessed houses in {area}, coloured by grade', legend: 'Grades shown', loaded: '{n} houses on the map',
+    loading: 'Loading houses… {n}', clickHint: 'Tap a house to open it.',
+  },
+  cases: { title: 'Reconstruction cases', stage: 'Stage', plan: 'Plan', all: 'All', onlyLate: 'Late only', household: 'Household', address: 'House', grade: 'Grade', due: 'Next milestone' },
+  case: {
+    title: 'Case', household: 'Household', house: 'House', grade: 'Grade', plan: 'Plan', changePlan: 'Change the plan', savePlan: 'Save the plan', stage: 'Stage',
+    late: 'late', progress: 'Progress', gates: 'Gates', gate: 'Gate', effect: 'Effect', item: 'Item', state: 'State', due: 'Due', closed: 'Closed',
+    notOpened: 'not opened yet', tranches: 'Tranches', tranche: 'Tranche {n}', share: 'Share', amount: 'Amount', status: 'Status', paidOn: 'Paid on',
+    reference: 'Reference', recordPayment: 'Record payment', pay: 'Record', approved: 'Approved', released: 'Released', paid: 'Paid', openItem: 'Open the item',
+    noTranches: 'No funds approved yet.', opened: 'Opened',
+  },
+  assess: {
+    title: 'Assess a house', house: 'House', search: 'Address', searchHint: 'street, group, number', find: 'Find', nearby: 'Houses near me', nearbyNone: 'No house found nearby.',
+    distance: '{m} m', chosen: 'House assessed', change: 'Choose another', pick: 'Assess this house', grade: 'Grade', rooms_collapsed: 'Rooms collapsed', rooms_damaged: 'Rooms damaged',
+    roomsOf: 'The house has {n} rooms.', household: 'Household', householdDefault: 'The owner household: {name}', noHousehold: 'No household on record',
+    note: 'Note', assessed_on: 'Assessed on', where: 'Where you stand', whereHint: 'Leave empty to use the house’s point.', submit: 'Save the assessment',
+    sent: 'The assessment was saved.', openCase: 'Open the case', openAssessment: 'Open the assessment', another: 'Assess another house',
+    answering: 'This re-assessment answers an appeal.', noHouses: 'No house matches.', searching: 'Searching…',
+  },
+  assessment: {
+    title: 'Assessment', version: 'Version {n}', versions: 'Versions', latest: 'latest', ems98: 'EMS-98 grade', fema: 'FEMA PDA', assessor: 'Assessor',
+    appeal: 'Appeal', appealHint: 'The household disputes this grade: open a re-assessment by a different assessor.', appealed: 'An appeal is open.',
+    openAppeal: 'Open the appeal item', reassess: 'Re-assess', photos: 'Photos', point: 'Where the assessor stood', case: 'Case', none: 'Not assessed for this disaster.',
+  },
+  houseRecovery: { title: 'Damage assessments', assess: 'Assess for {name}' },
 }
