@@ -250,8 +250,12 @@ export function checkDraft(d: AssessmentDraft, rooms: number | null): DraftError
   const rd = count(d.rooms_damaged)
   if (Number.isNaN(rc)) e('rooms_collapsed', 'out_of_range')
   if (Number.isNaN(rd)) e('rooms_damaged', 'out_of_range')
-  if (!Number.isNaN(rc) && !Number.isNaN(rd) && rooms !== null && rc + rd > rooms) e('rooms_damaged', 'more_rooms_than_house')
-  if (d.outcome === 'A' && rc > 0) e('rooms_collapsed', 'collapsed_but_safe')
+  if (!Number.isNaN(rc) && !Number.isNaN(rd)) {
+    if (rooms !== null && rc + rd > rooms) e(rc > rooms ? 'rooms_collapsed' : 'rooms_damaged', 'more_than_house')
+    // The server's rules (anju-core recovery::damage), with its codes.
+    if (d.outcome === 'inaccessible' && rc + rd > 0) e('rooms_damaged', 'not_seen')
+    if ((d.outcome === 'A' || d.outcome === 'B') && rc > 0) e('rooms_collapsed', 'grade_mismatch')
+  }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(d.assessed_on)) e('assessed_on', 'invalid_date')
   const hasLon = d.lon.trim() !== ''
   const hasLat = d.lat.trim() !== ''

@@ -24,7 +24,7 @@ export default {
     wrong_level: 'Wrong area level', invalid_choice: 'Choose from the list', out_of_range: 'Out of range', too_long: 'Too long', too_short: 'Too short', too_many: 'Too many',
     invalid_point: 'Not a valid point', unknown_unit: 'No such unit', unknown_officer: 'No such officer', unknown_household: 'No such household',
     birth_date_mismatch: 'Does not match the identity number', sex_mismatch: 'Does not match the identity number', invalid_time: 'Not a valid time',
-    more_rooms_than_house: 'More rooms than the house has', collapsed_but_safe: 'A safe house has no collapsed room', point_required: 'Pick a point on the map or use your location',
+    more_than_house: 'More rooms than the house has', not_seen: 'An inaccessible house has no counted rooms', grade_mismatch: 'A house with a collapsed room is graded C or D', invalid_outcome: 'Choose a grade', in_the_future: 'Cannot be after today', before_disaster: 'Before the disaster began', point_required: 'Pick a point on the map or use your location',
   },
   table: { sortBy: 'Sort by {column}' },
   page: { previous: 'Previous', next: 'Next' },

@@ -22,7 +22,7 @@ export default {
     too_old: '日期过早', invalid_area: '区域代码不正确', unknown_area: '没有这个区域', not_a_village: '须为村（社区）', wrong_level: '区域层级不对',
     invalid_choice: '请从列表中选择', out_of_range: '超出允许范围', too_long: '过长', too_short: '过短', too_many: '过多', invalid_point: '坐标不正确',
     unknown_unit: '没有这个单位', unknown_officer: '没有这个人员', unknown_household: '没有这户', birth_date_mismatch: '与身份证号中的出生日期不符',
-    sex_mismatch: '与身份证号中的性别不符', invalid_time: '时间格式不正确', more_rooms_than_house: '倒塌与损坏房间数之和超过房屋间数', collapsed_but_safe: 'A 级房屋不应有倒塌房间', point_required: '请在地图上选点或使用定位',
+    sex_mismatch: '与身份证号中的性别不符', invalid_time: '时间格式不正确', more_than_house: '超过房屋的间数', not_seen: '无法进入的房屋不计房间数', grade_mismatch: '有倒塌房间的房屋应评为 C 级或 D 级', invalid_outcome: '请选择鉴定等级', in_the_future: '不能晚于今天', before_disaster: '早于灾害发生日期', point_required: '请在地图上选点或使用定位',
   },
   table: { sortBy: '按{column}排序' },
   page: { previous: '上一页', next: '下一页' },
