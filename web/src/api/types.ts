@@ -251,6 +251,7 @@ export interface Disaster {
   ended_on: string | null
   /** The area that declared it. */
   area: string
+  area_name?: string
   affected: string[]
   target_move_in: string
   case_grades: Grade[]
@@ -336,9 +337,20 @@ export interface Assessment {
   created_at: string
 }
 
+/** One version in an assessment's list of its house's versions. */
+export interface AssessmentVersion {
+  id: string
+  version: number
+  latest: boolean
+  outcome: Grade
+  assessed_on: string
+  assessor_name: string | null
+  appeal_item_id: string | null
+}
+
 export interface AssessmentDetail extends Assessment {
-  /** Every version for the house, oldest first. */
-  versions?: Assessment[]
+  /** Every version for the house. */
+  versions?: AssessmentVersion[]
 }
 
 export interface AssessmentInput {
@@ -362,7 +374,11 @@ export type TrancheStatus = 'pending' | 'released' | 'paid'
 export interface CaseGate {
   seq: number
   gate: string
+  /** `case_gate` or `inspection`. */
+  kind?: string
   effect: string | null
+  /** The tranche this gate releases, if any. */
+  releases?: number | null
   item_id: string | null
   state: ItemState | null
   due_at: string | null
@@ -395,6 +411,10 @@ export interface CaseSummary {
   stage: Stage
   late: boolean
   stage_due_on: string | null
+  /** Cancelled (re-graded outside the case grades before funding): counts nowhere. */
+  cancelled?: boolean
+  /** The amount to approve (fen), set while planned. */
+  amount?: number | null
   amount_approved: number | null
   funds_released: number
   funds_paid: number
@@ -405,6 +425,6 @@ export interface CaseSummary {
 export interface Case extends CaseSummary {
   gates: CaseGate[]
   tranches: Tranche[]
-  /** What this user may do now: `change_plan`, `pay`. */
+  /** What this user may do now: `change_plan`, `change_amount`, `pay`. */
   allowed: string[]
 }

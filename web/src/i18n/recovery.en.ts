@@ -35,7 +35,7 @@ export default {
   },
   cases: { title: 'Reconstruction cases', stage: 'Stage', plan: 'Plan', all: 'All', onlyLate: 'Late only', household: 'Household', address: 'House', grade: 'Grade', due: 'Next milestone' },
   case: {
-    title: 'Case', household: 'Household', house: 'House', grade: 'Grade', plan: 'Plan', changePlan: 'Change the plan', savePlan: 'Save the plan', stage: 'Stage',
+    changeAmount: 'Change the amount', amountYuan: 'Amount to approve (yuan)', cancelled: 'cancelled', title: 'Case', household: 'Household', house: 'House', grade: 'Grade', plan: 'Plan', changePlan: 'Change the plan', savePlan: 'Save the plan', stage: 'Stage',
     late: 'late', progress: 'Progress', gates: 'Gates', gate: 'Gate', effect: 'Effect', item: 'Item', state: 'State', due: 'Due', closed: 'Closed',
     notOpened: 'not opened yet', tranches: 'Tranches', tranche: 'Tranche {n}', share: 'Share', amount: 'Amount', status: 'Status', paidOn: 'Paid on',
     reference: 'Reference', recordPayment: 'Record payment', pay: 'Record', approved: 'Approved', released: 'Released', paid: 'Paid', openItem: 'Open the item',
@@ -50,7 +50,7 @@ export default {
     answering: 'This re-assessment answers an appeal.', noHouses: 'No house matches.', searching: 'Searching…',
   },
   assessment: {
-    title: 'Assessment', version: 'Version {n}', versions: 'Versions', latest: 'latest', ems98: 'EMS-98 grade', fema: 'FEMA PDA', assessor: 'Assessor',
+    reason: 'What the household disputes', title: 'Assessment', version: 'Version {n}', versions: 'Versions', latest: 'latest', ems98: 'EMS-98 grade', fema: 'FEMA PDA', assessor: 'Assessor',
     appeal: 'Appeal', appealHint: 'The household disputes this grade: open a re-assessment by a different assessor.', appealed: 'An appeal is open.',
     openAppeal: 'Open the appeal item', reassess: 'Re-assess', photos: 'Photos', point: 'Where the assessor stood', case: 'Case', none: 'Not assessed for this disaster.',
   },
