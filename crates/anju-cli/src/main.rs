@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: ItemsCommand,
     },
+    /// Recovery: disasters, assessments, cases and their figures.
+    Recovery {
+        #[command(subcommand)]
+        command: RecoveryCommand,
+    },
     /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX:
     /// every row or none (docs/import.md).
     Import {
@@ -128,6 +133,16 @@ enum Command {
         #[arg(long, env = "ANJU_DB")]
         db: String,
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecoveryCommand {
+    /// Recompute every disaster's figures per area from scratch (they are kept up to
+    /// date by every write; this is for a restored or repaired database).
+    Rebuild {
+        #[arg(long, env = "ANJU_DB")]
+        db: String,
     },
 }
 
@@ -357,6 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Items { command } => items(command).await,
+        Command::Recovery { command } => recovery(command).await,
         Command::Import {
             db,
             kind,
@@ -569,6 +585,29 @@ async fn items(command: ItemsCommand) -> anyhow::Result<()> {
             println!(
                 "sent {} reminder(s), made {} escalation(s)",
                 run.reminded, run.escalated
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn recovery(command: RecoveryCommand) -> anyhow::Result<()> {
+    match command {
+        RecoveryCommand::Rebuild { db } => {
+            let store = open(&db).await?;
+            let started = std::time::Instant::now();
+            let bar = progress::bar(0, "rebuild");
+            let done = store
+                .rebuild_recovery_rollups(&|p| {
+                    bar.set_length(p.steps as u64);
+                    progress::report(&bar, p.done as u64);
+                })
+                .await?;
+            bar.finish_and_clear();
+            println!(
+                "rebuilt {} row(s) of recovery figures in {:.1} s",
+                done.rows,
+                started.elapsed().as_secs_f64()
             );
         }
     }

@@ -20,15 +20,38 @@ pub enum ItemKind {
     Task,
     /// Follow-up work created from a report (信息报送).
     ReportFollowUp,
+    /// A household's appeal against a damage assessment: re-assess the house (复核).
+    Reassessment,
+    /// A stage gate of a reconstruction case (approval, start, completion, move-in).
+    CaseGate,
+    /// An inspection of a reconstruction case that may release a tranche of funds.
+    Inspection,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 2] = [ItemKind::Task, ItemKind::ReportFollowUp];
+    pub const ALL: [ItemKind; 5] = [
+        ItemKind::Task,
+        ItemKind::ReportFollowUp,
+        ItemKind::Reassessment,
+        ItemKind::CaseGate,
+        ItemKind::Inspection,
+    ];
     pub const fn as_str(self) -> &'static str {
         match self {
             ItemKind::Task => "task",
             ItemKind::ReportFollowUp => "report_follow_up",
+            ItemKind::Reassessment => "reassessment",
+            ItemKind::CaseGate => "case_gate",
+            ItemKind::Inspection => "inspection",
         }
+    }
+    /// Kinds that recovery opens by itself (an appeal, a case's gates): a client cannot
+    /// create them, since their effects depend on the records they were opened for.
+    pub const fn is_system(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Reassessment | ItemKind::CaseGate | ItemKind::Inspection
+        )
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -259,7 +282,7 @@ impl ItemInput {
         let kind = match self.kind.as_deref() {
             None => Some(ItemKind::Task),
             Some(k) => {
-                let p = ItemKind::parse(k);
+                let p = ItemKind::parse(k).filter(|k| !k.is_system());
                 if p.is_none() {
                     v.push("kind", "invalid_kind", "task or report_follow_up");
                 }

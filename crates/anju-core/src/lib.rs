@@ -13,6 +13,7 @@ pub mod item;
 pub mod lifecycle;
 pub mod officer;
 pub mod phone;
+pub mod recovery;
 pub mod report;
 pub mod scope;
 pub mod view;

@@ -70,6 +70,7 @@ impl AppState {
         (name = "audit", description = "The access audit trail (admins)"),
         (name = "items", description = "The closed loop: items, transitions, splitting, supervision, inbox"),
         (name = "reports", description = "Reports in from the field, their triage, and attachments"),
+        (name = "recovery", description = "Disasters, damage assessments and appeals, reconstruction cases, figures per area (docs/recovery.md)"),
         (name = "io", description = "Imports, exports and templates (docs/import.md)"),
         (name = "system", description = "Health and description")
     )
@@ -82,6 +83,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::areas::router())
         .merge(routes::households::router())
         .merge(routes::houses::router())
+        .merge(routes::houses::restore_router())
         .merge(routes::units::router())
         .merge(routes::officers::router())
         .merge(routes::auth::router())
@@ -89,6 +91,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::audit::router())
         .merge(routes::items::router())
         .merge(routes::reports::router())
+        .merge(routes::recovery::router())
         .merge(routes::imports::router())
         .merge(routes::exports::router())
         .merge(routes::system::api_router());

@@ -274,6 +274,27 @@ async fn the_route_walk() {
         )
         .await;
 
+        // Recovery: a disaster of X's own, an assessment of X's house and the case it opens.
+        let disaster = post(
+            "/api/v1/disasters",
+            json!({"name": "万州机密灾害辛", "hazard": "landslide", "started_on": "2023-07-03", "area": "500101",
+                   "affected": ["500101001"], "target_move_in": "2099-02-10"}),
+        )
+        .await;
+        let did = disaster["id"].as_str().expect("id").to_owned();
+        let (s, t) = call(
+            &http,
+            Method::POST,
+            &format!("{base}/api/v1/disasters/{did}/assessments"),
+            Some(&x),
+            Some(&json!({"house_id": house["id"], "outcome": "D", "rooms_collapsed": 1, "assessed_on": "2023-07-08",
+                   "note": "万州机密评估壬"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let assessment: Value = serde_json::from_str(&t).expect("json");
+        assert!(assessment["case_id"].is_string(), "{assessment}");
+
         let marked = Marked {
             ids: [
                 &unit["id"],
@@ -284,6 +305,9 @@ async fn the_route_walk() {
                 &item["id"],
                 &report["id"],
                 &xjob["id"],
+                &disaster["id"],
+                &assessment["id"],
+                &assessment["case_id"],
             ]
             .iter()
             .map(|v| v.as_str().expect("id").to_owned())
@@ -319,6 +343,16 @@ async fn the_route_walk() {
             ("/api/v1/exports/households?area=500101".to_owned(), &x),
             ("/api/v1/exports/officers?area=500101".to_owned(), &x),
             (format!("/api/v1/imports/{}", marked.ids[7]), &x),
+            (format!("/api/v1/disasters/{}", marked.ids[8]), &x),
+            (format!("/api/v1/disasters/{}/overview", marked.ids[8]), &x),
+            (format!("/api/v1/disasters/{}/damage", marked.ids[8]), &x),
+            (
+                format!("/api/v1/disasters/{}/assessments", marked.ids[8]),
+                &x,
+            ),
+            (format!("/api/v1/disasters/{}/cases", marked.ids[8]), &x),
+            (format!("/api/v1/assessments/{}", marked.ids[9]), &x),
+            (format!("/api/v1/cases/{}", marked.ids[10]), &x),
         ] {
             let (s, t) = call(
                 &http,
@@ -386,7 +420,11 @@ async fn the_route_walk() {
                     .map(|c| path.replace("{code}", c))
                     .collect()
             } else if path.contains("{id}") {
-                marked.ids.iter().map(|i| path.replace("{id}", i)).collect()
+                marked
+                    .ids
+                    .iter()
+                    .map(|i| path.replace("{id}", i).replace("{n}", "1"))
+                    .collect()
             } else if path.contains("{hash}") {
                 vec![path.replace("{hash}", &hash)]
             } else {

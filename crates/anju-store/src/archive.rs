@@ -8,20 +8,16 @@ use crate::audit::{AuditEntry, append_audit};
 use crate::pool::on_pool;
 use crate::{Result, Store};
 
-/// The record types archived by a plain flag (households also move counts; units check
-/// what still refers to them).
+/// The record types archived by a plain flag (households and houses also move counts;
+/// units check what still refers to them).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Archivable {
-    House,
     Officer,
 }
 
 impl Archivable {
     fn sql(self) -> &'static str {
         match self {
-            Archivable::House => {
-                "UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL"
-            }
             Archivable::Officer => {
                 "UPDATE officers SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL"
             }
@@ -30,7 +26,6 @@ impl Archivable {
 
     fn entity(self) -> &'static str {
         match self {
-            Archivable::House => "house",
             Archivable::Officer => "officer",
         }
     }

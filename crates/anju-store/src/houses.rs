@@ -6,7 +6,6 @@ use anju_core::view::{HouseView, Page};
 use anju_core::{AreaCode, AreaLevel, GeoPoint, Permission, Scope, ValidationError};
 use uuid::Uuid;
 
-use crate::archive::Archivable;
 use crate::audit::{AuditEntry, append_audit, insert_entries};
 use crate::households::{area_string, opt_uuid, uuid};
 use crate::page::{ListQuery, finish};
@@ -196,7 +195,51 @@ impl Store {
         let old = self.house(scope, id).await?;
         scope.require(Permission::Archive)?;
         let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.archive_row(scope, Archivable::House, id, area).await?;
+        // An archived house leaves the recovery figures in the same transaction.
+        self.set_house_archived(scope, id, area, true).await?;
         self.house(scope, id).await
+    }
+
+    /// Brings an archived house back, and its recovery figures with it.
+    pub async fn restore_house(&self, scope: &Scope, id: Uuid) -> Result<HouseView> {
+        let old = self.house(scope, id).await?;
+        scope.require(Permission::Archive)?;
+        let area = AreaCode::parse(&old.area).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.set_house_archived(scope, id, area, false).await?;
+        self.house(scope, id).await
+    }
+
+    async fn set_house_archived(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        area: AreaCode,
+        archive: bool,
+    ) -> Result<()> {
+        let now = self.now();
+        let (sql, action, sign) = if archive {
+            (
+                "UPDATE houses SET archived_at = $2, updated_at = $2 WHERE id = $1 AND archived_at IS NULL",
+                "archive",
+                -1,
+            )
+        } else {
+            (
+                "UPDATE houses SET archived_at = NULL, updated_at = $2 WHERE id = $1 AND archived_at IS NOT NULL",
+                "restore",
+                1,
+            )
+        };
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            // The house row first (the lock every recovery write of this house takes).
+            let n = sqlx::query(sql).bind(id.to_string()).bind(now).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                crate::recovery::RecoveryTx::move_house_figures(&mut *tx, &id.to_string(), sign).await?;
+                append_audit!(tx, now, scope, [AuditEntry::new(action, "house", id, Some(area))]);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@ mod officers;
 mod page;
 mod pool;
 mod rawscan;
+mod recovery;
 mod reports;
 mod units;
 mod users;
@@ -43,6 +44,12 @@ pub use notifications::NotificationView;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
+pub use recovery::{
+    AppealInput, AssessmentDetail, AssessmentQuery, AssessmentSeed, AssessmentVersion,
+    AssessmentView, CaseAction, CasePatch, CaseQuery, CaseView, DamagePage, DamageQuery,
+    DisasterView, GateView, LoadSummary, Overview, OverviewArea, OverviewChild, PaymentInput,
+    RebuildProgress, TrancheView,
+};
 pub use reports::{ReportQuery, ReportView};
 pub use users::{Credentials, NewUser, SessionUser, UserView};
 

@@ -73,7 +73,7 @@ pub(crate) fn encode_cursor(area: i64, id: &str) -> String {
     format!("{area}~{id}")
 }
 
-fn decode_cursor(c: &str) -> Option<(i64, String)> {
+pub(crate) fn decode_cursor(c: &str) -> Option<(i64, String)> {
     let (a, id) = c.split_once('~')?;
     let a: i64 = a.parse().ok()?;
     uuid::Uuid::parse_str(id).ok()?;

@@ -169,12 +169,16 @@ impl Store {
                 qb.push(")");
                 qb.build().execute(&mut *tx).await?;
             }
+            // Recovery: a verified case gate moves its case and opens the next gate.
+            let follow = crate::recovery::RecoveryTx::after_item_transition(&mut *tx, &row, input.action, to,
+                &crate::recovery::WriteCtx { now, actor: Some(actor.user_id), policy: self.deadline_policy() }).await?;
+            events.extend(follow.events);
             write_events!(tx, &events);
             ref_attachments!(tx, &attachments, "item", sid.clone(), area);
             let notices = transition_notices(&row, input.action, &owner_unit, owner_officer.as_deref(), now);
             write_notices!(tx, &notices);
-            append_audit!(tx, now, scope, [AuditEntry::new(EventKind::of_action(input.action).as_str(), "item", id, Some(area))
-                .detail(serde_json::json!({"from": state_str(from), "to": state_str(to)}))]);
+            append_audit!(tx, now, scope, std::iter::once(AuditEntry::new(EventKind::of_action(input.action).as_str(), "item", id, Some(area))
+                .detail(serde_json::json!({"from": state_str(from), "to": state_str(to)}))).chain(follow.audit));
             tx.commit().await?;
             after = ItemRow {
                 state: state_str(to).to_owned(),
