@@ -166,6 +166,7 @@ pub async fn build(
     db: &str,
     households: usize,
     seed: u64,
+    as_of: time::Date,
 ) -> anyhow::Result<(Store, Vec<DemoAccount>)> {
     let started = Instant::now();
     if let Some(path) = db.strip_prefix("sqlite:") {
@@ -181,7 +182,8 @@ pub async fn build(
             }
         }
     }
-    let store = Store::open(db, Clock::System)
+    // The demo's clock runs from `as_of`; the server it hands over to keeps it.
+    let store = Store::open(db, Clock::on_date(as_of))
         .await
         .with_context(|| format!("opening {db}"))?;
     if store.area_count().await? > 0 {
@@ -391,6 +393,8 @@ pub async fn build(
     eprintln!("officers: {}", officers.len());
 
     // The population, in batches so memory stays flat and the bar moves.
+    let flood_districts = crate::demo_flood::district_codes();
+    let mut flood_houses: Vec<crate::demo_flood::FloodHouse> = Vec::new();
     let pb = bar(households as u64, "households");
     let mut batch: Vec<HouseholdSeed> = Vec::with_capacity(10_000);
     let mut houses = Vec::with_capacity(10_000);
@@ -414,7 +418,16 @@ pub async fn build(
             people += g.household.members.len();
             let mut house = g.house;
             house.owner_household_id = Some(id);
-            houses.push((Uuid::now_v7(), house));
+            let house_id = Uuid::now_v7();
+            if flood_districts.iter().any(|d| d.contains(v.code)) {
+                flood_houses.push(crate::demo_flood::FloodHouse {
+                    id: house_id,
+                    village: v.code,
+                    point: house.point,
+                    rooms: house.rooms,
+                });
+            }
+            houses.push((house_id, house));
             batch.push(HouseholdSeed {
                 id,
                 household: g.household,
@@ -439,8 +452,27 @@ pub async fn build(
     }
     pb.finish();
     let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
-    let items =
-        crate::demo_items::build(db, &atlas, &government, &officer_staff, &accounts).await?;
+    let flood = crate::demo_flood::build(
+        db,
+        store.clock(),
+        crate::demo_flood::FloodInputs {
+            houses: flood_houses,
+            grid: staff.into_iter().map(|(a, s)| (a, s.grid)).collect(),
+            staff: &officer_staff,
+            accounts: &accounts,
+        },
+    )
+    .await?;
+    eprintln!("{flood}");
+    let items = crate::demo_items::build(
+        db,
+        store.clock(),
+        &atlas,
+        &government,
+        &officer_staff,
+        &accounts,
+    )
+    .await?;
     eprintln!("{items}");
     store.analyze().await?;
     eprintln!(

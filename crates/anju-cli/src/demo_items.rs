@@ -1,9 +1,11 @@
-//! The demo's closed loop: four weeks of work after the July 2023 rain, replayed on a
-//! clock that starts in the past and ends now. The city assigns the meeting's decisions
-//! to every district; the districts hit hardest split the house survey down to their
-//! towns; towns work at their own pace (one district stalls), districts verify, the
-//! deadline worker reminds and escalates as it would have, and reports come in from a
-//! community and are triaged.
+//! The demo's closed loop: the four weeks before the demo's date (by default late 2023,
+//! while the houses damaged by the July rain are rebuilt), replayed on a manual clock
+//! that ends at the demo clock's now. The city's supervision office assigns the
+//! standing committee's recovery decisions (2023-09-15) to every district; the
+//! districts hit hardest split the house-by-house check down to their towns; towns work
+//! at their own pace (one district stalls), districts verify, the deadline worker
+//! reminds and escalates as it would have, and reports come in from a community and are
+//! triaged.
 
 use std::collections::HashMap;
 
@@ -31,16 +33,17 @@ const FLOODED: [&str; 8] = [
 /// Nothing moves here after acceptance: the district the forecast should flag.
 const STALLED: &str = "500238";
 
-/// The standing committee's decisions (2023-09-15 report), as the city assigns them.
+/// The standing committee's recovery decisions (2023-09-15 meeting), as the city's
+/// supervision round assigns them.
 const DECISIONS: [(&str, &str, i64); 4] = [
     (
-        "全面排查受损房屋安全隐患",
-        "对辖区内受灾房屋逐户开展安全鉴定，建立台账，C、D级房屋落实维修加固或重建方案。",
+        "逐户复核受损房屋鉴定和重建进度",
+        "对辖区内C、D级受损房屋逐户复核鉴定结论和维修重建进度，更新台账，确保春节前搬入新居。",
         14,
     ),
     (
-        "组织农民抢种补种，减少农业损失",
-        "对受淹农田逐村核实面积，组织抢种补种或改种，确保不误农时。",
+        "组织冬春补种改种，减少农业损失",
+        "对受淹农田逐村核实复耕面积，组织油菜、冬春蔬菜补种改种，确保不误农时。",
         21,
     ),
     (
@@ -96,12 +99,13 @@ async fn step(
 /// Builds the history; returns a line saying what was made.
 pub async fn build(
     db: &str,
+    demo_clock: &Clock,
     atlas: &Atlas,
     government: &HashMap<AreaCode, Uuid>,
     staff: &Staff,
     accounts: &[DemoAccount],
 ) -> anyhow::Result<String> {
-    let now = Clock::System.now_ms();
+    let now = demo_clock.now_ms();
     let t0 = now - 28 * DAY - now.rem_euclid(DAY) + 9 * HOUR - 8 * HOUR; // 09:00 in Chongqing
     let clock = Clock::manual(t0);
     let store = Store::open(db, clock.clone()).await?;
@@ -206,7 +210,7 @@ pub async fn build(
                 title: (*title).to_owned(),
                 description: (*text).to_owned(),
                 source: Some("meeting".into()),
-                source_ref: Some("市委常委会 2023-07-03 第2项".into()),
+                source_ref: Some("市委常委会 2023-09-15 灾后恢复重建部署".into()),
                 area: d.to_string(),
                 owner_unit_id: gov(*d)?,
                 verifier_unit_id: city_gov,
@@ -298,7 +302,7 @@ pub async fn build(
                 ItemState::Assigned if moves => Some((Action::Accept, None, town)),
                 ItemState::Accepted if moves => Some((Action::Start, None, town)),
                 ItemState::InProgress if moves && day >= 5 => {
-                    Some((Action::Submit, Some("已逐户排查，台账已上传"), town))
+                    Some((Action::Submit, Some("已逐户复核，台账已更新"), town))
                 }
                 ItemState::Returned if moves => Some((Action::Start, None, town)),
                 ItemState::Submitted => Some((Action::Verify, None, d)),
@@ -351,7 +355,7 @@ pub async fn build(
                         who,
                         *id,
                         Action::Submit,
-                        Some("全区受损房屋排查完毕，台账附后"),
+                        Some("全区受损房屋复核完毕，台账附后"),
                     )
                     .await?;
                     step(&store, city, *id, Action::Verify, None).await?;
@@ -371,13 +375,13 @@ pub async fn build(
         ),
         (
             "flooded_road",
-            "沙龙路下穿道积水约40厘米，车辆无法通行",
+            "沙龙路下穿道供水管破裂，积水约20厘米，车辆缓行",
             108.3921,
             30.8098,
         ),
         (
             "damaged_house",
-            "3组12号房屋后墙开裂，屋内进水",
+            "3组12号房屋后墙裂缝加宽，住户担心安全",
             108.3899,
             30.8110,
         ),
@@ -457,7 +461,10 @@ pub async fn build(
         title: "组织高笋塘街道受灾户春节前搬入新居".into(),
         description: "逐户核实重建进度，2024年2月10日前全部入住".into(),
         source: Some("meeting".into()),
-        source_ref: Some("区防指会议 2023-07-28".into()),
+        source_ref: Some(format!(
+            "区防指会议 {}",
+            anju_core::household::format_date(demo_clock.today() - time::Duration::days(3))
+        )),
         area: "500101001".into(),
         owner_unit_id: gst_gov,
         verifier_unit_id: gov(code("500101")?)?,

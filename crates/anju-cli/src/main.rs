@@ -2,6 +2,7 @@
 
 mod backup;
 mod demo;
+mod demo_flood;
 mod demo_items;
 mod export;
 mod import;
@@ -38,6 +39,9 @@ enum Command {
         db: String,
         #[arg(long, env = "ANJU_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Run the clock from this date (a demo database: `--as-of 2023-12-18`).
+        #[arg(long, env = "ANJU_AS_OF", value_parser = parse_as_of)]
+        as_of: Option<time::Date>,
     },
     /// Build a fresh demo database with the real Chongqing area tree and a synthetic
     /// population, then serve it.
@@ -55,6 +59,10 @@ enum Command {
         /// Build the database and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// The date the demo lives at: its clock starts there (at the present time of
+        /// day) and runs. The default puts the July 2023 flood's reconstruction under way.
+        #[arg(long, default_value = "2023-12-18", value_parser = parse_as_of)]
+        as_of: time::Date,
     },
     /// Administer the area tree.
     Areas {
@@ -88,12 +96,12 @@ enum Command {
         #[command(subcommand)]
         command: RecoveryCommand,
     },
-    /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX:
-    /// every row or none (docs/import.md).
+    /// Import households, houses, units or officers from CSV (UTF-8 or GB18030) or XLSX,
+    /// or `assessments` from a KoboToolbox/ODK export: every row or none (docs/import.md).
     Import {
         #[arg(long, env = "ANJU_DB")]
         db: String,
-        /// households, houses, units or officers.
+        /// households, houses, units, officers or assessments.
         kind: String,
         file: PathBuf,
         /// The sheet of an XLSX file (default: the first).
@@ -105,6 +113,17 @@ enum Command {
         /// Where to write the error report (the file's rows with an error column).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// assessments: the disaster they belong to (its id).
+        #[arg(long)]
+        disaster: Option<String>,
+        /// assessments: the field form's name; its saved mapping is used, or saved when
+        /// --mapping is given too.
+        #[arg(long)]
+        form: Option<String>,
+        /// assessments: the column mapping, a JSON file
+        /// (`{"fields": {"house_id": "house/house_id", "outcome": "damage/grade"}}`).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
     },
     /// Export a list to CSV (UTF-8 with BOM) or XLSX.
     Export {
@@ -277,8 +296,11 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, listen } => {
-            let store = open(&db).await?;
+        Command::Serve { db, listen, as_of } => {
+            let clock = as_of.map_or(Clock::System, Clock::on_date);
+            let store = Store::open(&db, clock)
+                .await
+                .with_context(|| format!("opening {db}"))?;
             serve(store, &listen).await
         }
         Command::Demo {
@@ -287,9 +309,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             households,
             seed,
             no_serve,
+            as_of,
         } => {
-            let (store, accounts) = demo::build(&db, households, seed).await?;
+            let (store, accounts) = demo::build(&db, households, seed, as_of).await?;
             let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
+                "The demo lives at {} (its clock runs from there; --as-of to change).",
+                anju_core::household::format_date(store.clock().today())
+            );
             let _ = writeln!(out, "Demo accounts (username / password — role, area):");
             for a in &accounts {
                 let _ = writeln!(
@@ -380,9 +408,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sheet,
             dry_run,
             report,
+            disaster,
+            form,
+            mapping,
         } => {
-            let kind = kind_arg(&kind)?;
             let store = open(&db).await?;
+            if kind == "assessments" {
+                let disaster = disaster
+                    .as_deref()
+                    .context("assessments need --disaster ID")?
+                    .parse::<uuid::Uuid>()
+                    .context("--disaster takes the disaster's id")?;
+                let mapping = match mapping {
+                    Some(p) => Some(
+                        serde_json::from_slice(
+                            &std::fs::read(&p)
+                                .with_context(|| format!("reading {}", p.display()))?,
+                        )
+                        .with_context(|| format!("{} is not a mapping", p.display()))?,
+                    ),
+                    None => None,
+                };
+                let opts = anju_store::FieldImportOptions {
+                    form,
+                    mapping,
+                    sheet,
+                    dry_run,
+                };
+                return import::run_assessments(&store, disaster, &file, &opts, report.as_deref())
+                    .await;
+            }
+            if disaster.is_some() || form.is_some() || mapping.is_some() {
+                bail!("--disaster, --form and --mapping are for `anju import assessments`");
+            }
+            let kind = kind_arg(&kind)?;
             import::run(
                 &store,
                 kind,
@@ -425,6 +484,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_as_of(s: &str) -> Result<time::Date, String> {
+    anju_core::household::parse_date(s)
 }
 
 async fn open(db: &str) -> anyhow::Result<Store> {

@@ -9,6 +9,7 @@
 pub mod columns;
 pub mod decode;
 pub mod error;
+pub mod field;
 pub mod labels;
 pub mod parse;
 pub mod report;

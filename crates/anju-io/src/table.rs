@@ -42,13 +42,14 @@ pub fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Vec<RowErr
         read_xlsx(bytes, sheet)
     } else {
         let (text, enc) = decode(bytes).map_err(|e| vec![e])?;
-        read_csv(
-            &text,
-            match enc {
-                Encoding::Utf8 => "utf-8",
-                Encoding::Gb18030 => "gb18030",
-            },
-        )
+        read_csv(&text, source_name(enc), b',')
+    }
+}
+
+pub(crate) fn source_name(enc: Encoding) -> &'static str {
+    match enc {
+        Encoding::Utf8 => "utf-8",
+        Encoding::Gb18030 => "gb18030",
     }
 }
 
@@ -56,10 +57,15 @@ fn blank(cells: &[String]) -> bool {
     cells.iter().all(|c| c.trim().is_empty())
 }
 
-fn read_csv(text: &str, source: &'static str) -> Result<Table, Vec<RowError>> {
+pub(crate) fn read_csv(
+    text: &str,
+    source: &'static str,
+    delimiter: u8,
+) -> Result<Table, Vec<RowError>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut header: Option<(u64, Vec<String>)> = None;
@@ -141,7 +147,7 @@ fn finish(
     }
 }
 
-fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Vec<RowError>> {
+pub(crate) fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Vec<RowError>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| vec![RowError::file(format!("not a readable XLSX file: {e}"))])?;
     let names = wb.sheet_names();

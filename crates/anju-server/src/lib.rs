@@ -93,6 +93,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::reports::router())
         .merge(routes::recovery::router())
         .merge(routes::imports::router())
+        .merge(routes::field_forms::router())
         .merge(routes::exports::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())

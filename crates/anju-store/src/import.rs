@@ -53,10 +53,10 @@ impl ImportProgress {
     pub fn done(&self) -> u64 {
         self.done.load(Ordering::Relaxed)
     }
-    fn set_total(&self, n: u64) {
+    pub(crate) fn set_total(&self, n: u64) {
         self.total.store(n, Ordering::Relaxed);
     }
-    fn set_done(&self, n: u64) {
+    pub(crate) fn set_done(&self, n: u64) {
         self.done.store(n, Ordering::Relaxed);
     }
 }

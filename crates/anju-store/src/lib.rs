@@ -12,6 +12,8 @@ mod audit;
 mod backup;
 mod error;
 mod export;
+mod field_forms;
+mod field_import;
 mod households;
 mod houses;
 mod import;
@@ -33,6 +35,8 @@ pub use audit::{AuditEntry, AuditView, ChainBreak, ChainReport};
 pub use backup::TableProgress;
 pub use error::StoreError;
 pub use export::{EXPORT_PAGE, ExportCursor, ExportPage};
+pub use field_forms::{FieldFormView, MAX_FORM_NAME_CHARS};
+pub use field_import::FieldImportOptions;
 pub use households::HouseholdSeed;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportSummary};
 pub use items::{

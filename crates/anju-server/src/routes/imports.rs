@@ -63,7 +63,7 @@ pub(crate) fn kind_param(s: &str) -> Result<Kind, ApiError> {
     })
 }
 
-fn text_field(name: &str, bytes: &[u8]) -> Result<String, ApiError> {
+pub(crate) fn text_field(name: &str, bytes: &[u8]) -> Result<String, ApiError> {
     String::from_utf8(bytes.to_vec())
         .map(|s| s.trim().to_owned())
         .map_err(|_| ApiError::BadRequest(format!("the field {name} is not UTF-8 text")))
@@ -122,17 +122,34 @@ async fn create_import(
         .create_import_job(&caller.scope, kind.as_str(), &name, dry_run)
         .await?;
     let progress = Arc::new(ImportProgress::default());
+    let scope = caller.scope;
+    let state = s.clone();
+    let p = progress.clone();
+    spawn_job(&s, id, progress, async move {
+        state
+            .store
+            .import_file(&scope, kind, &file, sheet.as_deref(), dry_run, &p)
+            .await
+    })?;
+    let view = job_view(&s, &caller, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// Runs an import job in the background: its progress is visible while it runs, its
+/// outcome is written to the job row when it ends, whatever happens.
+pub(crate) fn spawn_job(
+    s: &AppState,
+    id: uuid::Uuid,
+    progress: Arc<ImportProgress>,
+    work: impl Future<Output = Result<anju_store::FileImport, anju_store::StoreError>> + Send + 'static,
+) -> Result<(), ApiError> {
     s.imports
         .lock()
         .map_err(|_| ApiError::Internal("import table poisoned".into()))?
-        .insert(id, progress.clone());
-    let scope = caller.scope;
+        .insert(id, progress);
     let state = s.clone();
     tokio::spawn(async move {
-        let r = state
-            .store
-            .import_file(&scope, kind, &file, sheet.as_deref(), dry_run, &progress)
-            .await;
+        let r = work.await;
         let end = match &r {
             Ok(f) => match &f.outcome {
                 ImportOutcome::Done(summary) => JobEnd::Done(summary),
@@ -147,6 +164,9 @@ async fn create_import(
                     "your role may not import"
                 })
             }
+            Err(anju_store::StoreError::NotFound) => {
+                JobEnd::Failed("no such record, or it is outside your scope")
+            }
             Err(e) => {
                 tracing::error!(job = %id, "import failed: {e}");
                 JobEnd::Failed("the server failed; nothing was imported (the error is logged)")
@@ -160,11 +180,10 @@ async fn create_import(
             m.remove(&id);
         }
     });
-    let view = job_view(&s, &caller, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(view)))
+    Ok(())
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {
@@ -172,7 +191,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-async fn job_view(
+pub(crate) async fn job_view(
     s: &AppState,
     caller: &Caller,
     id: uuid::Uuid,

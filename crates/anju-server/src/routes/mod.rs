@@ -2,6 +2,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod exports;
+pub mod field_forms;
 pub mod households;
 pub mod houses;
 pub mod imports;
