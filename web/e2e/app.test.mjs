@@ -432,6 +432,7 @@ describe('recovery', () => {
   let accounts
   let disaster
   const taken = new Set()
+  let assessedD = null
   before(async () => {
     accounts = await fieldAccounts(server.base)
     disaster = await floodOverWanzhou()
@@ -440,6 +441,7 @@ describe('recovery', () => {
   it('on a phone: assess a house and see the district figure change', async () => {
     const tok = await token(server.base, accounts.district)
     const house = await unassessedHouse(tok, disaster.id, taken)
+    assessedD = house
     const before = await apiGet(server.base, tok, `/disasters/${disaster.id}/overview?area=500101`)
     const townBefore = before.children.find((c) => c.code === '500101001')
     const p = await openPage(browser, { ...PHONE, geolocation: { longitude: house.point.lon, latitude: house.point.lat }, permissions: ['geolocation'], allow: [/status of 422/] })
@@ -557,6 +559,50 @@ describe('recovery', () => {
       assert.equal(a.version, 1)
       assert.equal(a.photos.length, 1)
       if (a.versions) assert.equal(a.versions.length, 1)
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('an appeal opens a reassessment item; a case shows its gates and paid tranches', async () => {
+    assert.ok(assessedD, 'the phone test assessed a house')
+    const p = await openPage(browser)
+    try {
+      await signIn(p.page, server.base, accounts.district)
+      // From the house's page to its assessment, and the household's appeal.
+      await p.page.goto(`${server.base}/registry/houses/${assessedD.id}`)
+      await p.page.getByTestId(`house-assessment-${disaster.id}`).click()
+      await p.page.getByTestId('assessment-title').waitFor()
+      assert.equal(await p.page.getByTestId('assessment-grade').innerText(), 'D')
+      await p.page.getByTestId('appeal').click()
+      await p.page.getByTestId('appeal-reason').fill('住户认为只是局部损坏')
+      await p.page.getByTestId('confirm-appeal').click()
+      await p.page.waitForURL(/\/items\/[0-9a-f-]{36}$/)
+      const itemId = p.page.url().split('/').pop()
+      await p.page.getByTestId('item-title').waitFor()
+      assert.match(await p.page.getByTestId('item-title').innerText(), /申诉/)
+      const tok = await token(server.base, accounts.district)
+      const list = (await apiGet(server.base, tok, `/disasters/${disaster.id}/assessments?area=${assessedD.area}&q=${encodeURIComponent(assessedD.address)}`)).items.filter((a) => a.house_id === assessedD.id)
+      assert.equal((await apiGet(server.base, tok, `/assessments/${list[0].id}`)).appeal_item_id, itemId)
+      await p.page.goBack()
+      await p.page.getByTestId('open-appeal').waitFor()
+      await p.page.getByTestId('reassess').waitFor()
+      await shot(p.page, 'recovery-assessment-appealed')
+
+      // A case that moved in (the demo's, or none on a bare server): its gates link to their items.
+      await p.page.goto(`${server.base}/recovery/${disaster.id}/cases?area=500101&stage=moved_in`)
+      await p.page.locator('[data-testid=case-table], [data-testid=empty]').first().waitFor()
+      if (await p.page.getByTestId('case-table').count()) {
+        await p.page.locator('[data-testid=case-table] tbody tr a').first().click()
+        await p.page.getByTestId('case-tranches').waitFor()
+        assert.match(await p.page.getByTestId('case-tranches').innerText(), /已拨付/)
+        await shot(p.page, 'recovery-case-moved-in')
+        await p.page.locator('[data-testid=case-gates] tbody tr a').first().click()
+        await p.page.waitForURL(/\/items\//)
+        await p.page.getByTestId('item-state').waitFor()
+        assert.equal(await p.page.getByTestId('item-state').innerText(), '已核验')
+      }
       p.check()
     } finally {
       await p.close()
