@@ -35,7 +35,7 @@ export default {
   },
   cases: { title: 'Reconstruction cases', stage: 'Stage', plan: 'Plan', all: 'All', onlyLate: 'Late only', household: 'Household', address: 'House', grade: 'Grade', due: 'Next milestone' },
   case: {
-    changeAmount: 'Change the amount', amountYuan: 'Amount to approve (yuan)', cancelled: 'cancelled', title: 'Case', household: 'Household', house: 'House', grade: 'Grade', plan: 'Plan', changePlan: 'Change the plan', savePlan: 'Save the plan', stage: 'Stage',
+    releases: 'releases tranche {n}', changeAmount: 'Change the amount', amountYuan: 'Amount to approve (yuan)', cancelled: 'cancelled', title: 'Case', household: 'Household', house: 'House', grade: 'Grade', plan: 'Plan', changePlan: 'Change the plan', savePlan: 'Save the plan', stage: 'Stage',
     late: 'late', progress: 'Progress', gates: 'Gates', gate: 'Gate', effect: 'Effect', item: 'Item', state: 'State', due: 'Due', closed: 'Closed',
     notOpened: 'not opened yet', tranches: 'Tranches', tranche: 'Tranche {n}', share: 'Share', amount: 'Amount', status: 'Status', paidOn: 'Paid on',
     reference: 'Reference', recordPayment: 'Record payment', pay: 'Record', approved: 'Approved', released: 'Released', paid: 'Paid', openItem: 'Open the item',

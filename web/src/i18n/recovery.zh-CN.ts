@@ -28,7 +28,7 @@ export default {
   damage: { title: '房屋损毁地图', label: '{area}已鉴定房屋地图，按等级着色', legend: '显示的等级', loaded: '地图上 {n} 处房屋', loading: '正在加载房屋… {n}', clickHint: '点按房屋可打开。' },
   cases: { title: '重建户', stage: '阶段', plan: '方式', all: '全部', onlyLate: '仅滞后', household: '户', address: '房屋', grade: '等级', due: '下一节点' },
   case: {
-    changeAmount: '修改金额', amountYuan: '拟批准金额（元）', cancelled: '已撤销', title: '重建户', household: '户', house: '房屋', grade: '鉴定等级', plan: '重建方式', changePlan: '更改重建方式', savePlan: '保存', stage: '阶段',
+    releases: '拨付第 {n} 笔', changeAmount: '修改金额', amountYuan: '拟批准金额（元）', cancelled: '已撤销', title: '重建户', household: '户', house: '房屋', grade: '鉴定等级', plan: '重建方式', changePlan: '更改重建方式', savePlan: '保存', stage: '阶段',
     late: '滞后', progress: '进度', gates: '节点', gate: '节点', effect: '效果', item: '事项', state: '状态', due: '期限', closed: '完成',
     notOpened: '尚未开启', tranches: '分笔拨付', tranche: '第 {n} 笔', share: '比例', amount: '金额', status: '状态', paidOn: '拨付日期',
     reference: '凭证号', recordPayment: '登记拨付', pay: '登记', approved: '批准', released: '可拨付', paid: '已拨付', openItem: '打开事项',
