@@ -30,6 +30,6 @@ if [ -n "${ANJU_TEST_PG_URL:-}" ]; then
   echo "browser smoke tests on PostgreSQL ($pg_url)"
   # Screenshots of this run go elsewhere so the SQLite ones stay as the record.
   ANJU_E2E_DB="$pg_url" ANJU_E2E_SCREENSHOTS=screenshots-pg node --test --test-concurrency=1 \
-    --test-name-pattern="village user|drills down|validation errors|district assigns|offline" e2e/app.test.mjs
+    --test-name-pattern="village user|drills down|validation errors|district assigns|offline|assess a house" e2e/app.test.mjs
   psql "$ANJU_TEST_PG_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
 fi

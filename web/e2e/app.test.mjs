@@ -381,6 +381,286 @@ describe('the closed loop', () => {
   })
 })
 
+/**
+ * A disaster over 万州区: the demo's 2023 flood when the demo has one, else one declared
+ * over the API (as the city, then as the administrator) so the recovery screens have one.
+ */
+async function floodOverWanzhou() {
+  const city = await token(server.base, 'city')
+  const r = await apiGet(server.base, city, '/disasters')
+  const list = Array.isArray(r) ? r : r.items
+  const found = list.find((d) => '500101'.startsWith(d.area) && (d.area === '500101' || d.affected.some((a) => a.startsWith('500101') || '500101'.startsWith(a))))
+  if (found) return found
+  const body = {
+    name: '2023年7月万州暴雨洪涝（浏览器测试）', hazard: 'rainstorm_flood', started_on: '2023-07-03', ended_on: '2023-07-05',
+    area: '50', affected: ['500101'], target_move_in: '2024-02-10',
+  }
+  for (const user of ['city', 'admin']) {
+    try {
+      return await apiPost(server.base, await token(server.base, user), '/disasters', body)
+    } catch (e) {
+      if (user === 'admin') throw e
+    }
+  }
+}
+
+/** Every house already assessed for `disaster` in `area` (all pages of /damage). */
+async function assessedHouses(tok, disaster, area) {
+  const ids = new Set()
+  let cursor = ''
+  do {
+    const page = await apiGet(server.base, tok, `/disasters/${disaster}/damage?area=${area}&limit=2000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    for (const [id] of page.items) ids.add(id)
+    cursor = page.next_cursor
+  } while (cursor)
+  return ids
+}
+
+/** A house of 高笋塘街道 not yet assessed, skipping those in `taken`. */
+async function unassessedHouse(tok, disaster, taken = new Set()) {
+  const done = await assessedHouses(tok, disaster, '500101001')
+  const houses = (await apiGet(server.base, tok, '/houses?area=500101001&limit=200')).items
+  const h = houses.find((x) => !done.has(x.id) && !taken.has(x.id) && (x.rooms === null || x.rooms >= 2))
+  assert.ok(h, 'a house not yet assessed')
+  taken.add(h.id)
+  return h
+}
+
+const num = (s) => Number(String(s).replace(/[^\d.-]/g, ''))
+
+describe('recovery', () => {
+  let accounts
+  let disaster
+  const taken = new Set()
+  let assessedD = null
+  before(async () => {
+    accounts = await fieldAccounts(server.base)
+    disaster = await floodOverWanzhou()
+  })
+
+  it('on a phone: assess a house and see the district figure change', async () => {
+    const tok = await token(server.base, accounts.district)
+    const house = await unassessedHouse(tok, disaster.id, taken)
+    assessedD = house
+    const before = await apiGet(server.base, tok, `/disasters/${disaster.id}/overview?area=500101`)
+    const townBefore = before.children.find((c) => c.code === '500101001')
+    const p = await openPage(browser, { ...PHONE, geolocation: { longitude: house.point.lon, latitude: house.point.lat }, permissions: ['geolocation'], allow: [/status of 422/] })
+    try {
+      await signIn(p.page, server.base, accounts.district)
+      // The district's figures before, as the overview shows them.
+      await p.page.goto(`${server.base}/recovery/${disaster.id}/500101`)
+      await p.page.getByTestId('rcard-houses_assessed').waitFor()
+      assert.equal(num(await p.page.locator('[data-testid=rcard-houses_assessed] .value').innerText()), before.totals.houses_assessed)
+
+      // From the navigation to the form: find the house by its address.
+      await p.page.getByTestId('nav-recovery').tap()
+      await p.page.getByTestId(`assess-${disaster.id}`).tap()
+      await p.page.getByTestId('house-search').fill(house.address)
+      await p.page.getByTestId('house-find').tap()
+      await p.page.getByTestId(`pick-${house.id}`).tap()
+      await p.page.getByTestId('assess-form').waitFor()
+      assert.equal(await p.page.getByTestId('assess-house').innerText(), house.address)
+
+      // A collapsed room on a house graded B is refused before sending, on its field.
+      await p.page.getByTestId('grade-B').tap()
+      await p.page.getByTestId('rooms-collapsed').fill('1')
+      await p.page.getByTestId('rooms-damaged').fill('1')
+      await p.page.getByTestId('submit-assessment').tap()
+      await p.page.getByTestId('error-rooms_collapsed').waitFor()
+      assert.match(await p.page.getByTestId('error-rooms_collapsed').innerText(), /C 级或 D 级/)
+
+      // The server's own check, shown on its field: no assessment dated after today.
+      await p.page.getByTestId('grade-D').tap()
+      await p.page.getByTestId('assessed-on').fill('2099-01-01')
+      await p.page.getByTestId('submit-assessment').tap()
+      await p.page.getByTestId('error-assessed_on').waitFor()
+      assert.match(await p.page.getByTestId('error-assessed_on').innerText(), /不能晚于今天/)
+      await p.page.getByTestId('assessed-on').fill(before.as_of.slice(0, 10))
+      await p.page.getByTestId('assess-note').fill('后墙倒塌，屋顶塌陷一间')
+      await p.page.getByTestId('locate').tap()
+      await p.page.waitForFunction(() => document.querySelector('[data-testid=lon]')?.value !== '')
+      assert.ok(Math.abs(Number(await p.page.getByTestId('lon').inputValue()) - house.point.lon) < 1e-5)
+      await p.page.getByTestId('photo-input').setInputFiles(await photoFile(p.page))
+      await p.page.getByTestId('photo-preview').waitFor()
+      await shot(p.page, 'phone-assess')
+      await p.page.getByTestId('submit-assessment').tap()
+      await p.page.getByTestId('assess-done').waitFor()
+      assert.match(await p.page.getByTestId('assess-done').innerText(), /鉴定已保存/)
+      await shot(p.page, 'phone-assess-done')
+
+      // A D house opens a reconstruction case at once: planned, its first gate an item.
+      await p.page.getByTestId('open-case').tap()
+      await p.page.getByTestId('case-title').waitFor()
+      assert.match(await p.page.getByTestId('case-stage').innerText(), /已立项/)
+      await p.page.locator('[data-testid=case-gates] tbody tr').first().waitFor()
+      await shot(p.page, 'phone-case')
+
+      // The district's figures on the overview: one more house assessed, one more D.
+      await p.page.goto(`${server.base}/recovery/${disaster.id}/500101`)
+      await p.page.getByTestId('rcard-houses_assessed').waitFor()
+      assert.equal(num(await p.page.locator('[data-testid=rcard-houses_assessed] .value').innerText()), before.totals.houses_assessed + 1)
+      assert.equal(num(await p.page.locator('[data-testid=rcard-d] .value').innerText()), before.totals.grade.d + 1)
+      assert.equal(num(await p.page.locator('[data-testid=rcard-cases] .value').innerText()), before.totals.cases + 1)
+      assert.equal(num(await p.page.getByTestId('rcell-500101001-houses_assessed').innerText()), (townBefore?.figures.houses_assessed ?? 0) + 1)
+      await shot(p.page, 'phone-recovery-district')
+
+      // What the server holds: one version, graded D, with the photo and the point.
+      const list = (await apiGet(server.base, tok, `/disasters/${disaster.id}/assessments?area=${house.area}&q=${encodeURIComponent(house.address)}`)).items.filter((a) => a.house_id === house.id)
+      assert.equal(list.length, 1)
+      const a = await apiGet(server.base, tok, `/assessments/${list[0].id}`)
+      assert.equal(a.outcome, 'D')
+      assert.equal(a.rooms_collapsed, 1)
+      assert.equal(a.photos.length, 1)
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('offline: an assessment waits in the outbox and arrives exactly once', async () => {
+    const tok = await token(server.base, accounts.district)
+    const house = await unassessedHouse(tok, disaster.id, taken)
+    const p = await openPage(browser, { ...PHONE, allow: [/ERR_INTERNET_DISCONNECTED/, /net::ERR_/] })
+    try {
+      await signIn(p.page, server.base, accounts.district)
+      await p.page.evaluate(() => navigator.serviceWorker.ready)
+      await p.page.reload()
+      await p.page.waitForFunction(() => navigator.serviceWorker.controller !== null)
+      // Opened from the house's page, online; the network then fails.
+      await p.page.goto(`${server.base}/registry/houses/${house.id}`)
+      await p.page.getByTestId(`house-assess-${disaster.id}`).tap()
+      await p.page.getByTestId('assess-form').waitFor()
+      await p.context.setOffline(true)
+      await p.page.getByTestId('grade-C').tap()
+      await p.page.getByTestId('rooms-collapsed').fill('0')
+      await p.page.getByTestId('rooms-damaged').fill('2')
+      await p.page.getByTestId('lon').fill(String(house.point.lon))
+      await p.page.getByTestId('lat').fill(String(house.point.lat))
+      await p.page.getByTestId('photo-input').setInputFiles(await photoFile(p.page))
+      await p.page.getByTestId('photo-preview').waitFor()
+      await p.page.getByTestId('submit-assessment').tap()
+      await p.page.getByTestId('assess-done').waitFor()
+      assert.match(await p.page.getByTestId('assess-done').innerText(), /已保存在本机/)
+      await p.page.getByTestId('nav-outbox').tap()
+      await p.page.getByTestId('outbox-list').waitFor()
+      assert.equal(await p.page.getByTestId('outbox-count').innerText(), '1')
+      assert.match(await p.page.getByTestId('outbox-list').innerText(), /鉴定/)
+      await shot(p.page, 'phone-assess-outbox')
+
+      await p.context.setOffline(false)
+      await p.page.getByTestId('outbox-empty').waitFor({ timeout: 30_000 })
+      await p.page.evaluate(() => window.dispatchEvent(new Event('online')))
+      await p.page.waitForTimeout(1000)
+
+      const list = (await apiGet(server.base, tok, `/disasters/${disaster.id}/assessments?area=${house.area}&q=${encodeURIComponent(house.address)}`)).items.filter((a) => a.house_id === house.id)
+      assert.equal(list.length, 1)
+      const a = await apiGet(server.base, tok, `/assessments/${list[0].id}`)
+      assert.equal(a.outcome, 'C')
+      assert.equal(a.version, 1)
+      assert.equal(a.photos.length, 1)
+      if (a.versions) assert.equal(a.versions.length, 1)
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('an appeal opens a reassessment item; a case shows its gates and paid tranches', async () => {
+    assert.ok(assessedD, 'the phone test assessed a house')
+    const p = await openPage(browser)
+    try {
+      await signIn(p.page, server.base, accounts.district)
+      // From the house's page to its assessment, and the household's appeal.
+      await p.page.goto(`${server.base}/registry/houses/${assessedD.id}`)
+      await p.page.getByTestId(`house-assessment-${disaster.id}`).click()
+      await p.page.getByTestId('assessment-title').waitFor()
+      assert.equal(await p.page.getByTestId('assessment-grade').innerText(), 'D')
+      await p.page.getByTestId('appeal').click()
+      await p.page.getByTestId('appeal-reason').fill('住户认为只是局部损坏')
+      await p.page.getByTestId('confirm-appeal').click()
+      await p.page.waitForURL(/\/items\/[0-9a-f-]{36}$/)
+      const itemId = p.page.url().split('/').pop()
+      await p.page.getByTestId('item-title').waitFor()
+      assert.match(await p.page.getByTestId('item-title').innerText(), /申诉/)
+      const tok = await token(server.base, accounts.district)
+      const list = (await apiGet(server.base, tok, `/disasters/${disaster.id}/assessments?area=${assessedD.area}&q=${encodeURIComponent(assessedD.address)}`)).items.filter((a) => a.house_id === assessedD.id)
+      assert.equal((await apiGet(server.base, tok, `/assessments/${list[0].id}`)).appeal_item_id, itemId)
+      await p.page.goBack()
+      await p.page.getByTestId('open-appeal').waitFor()
+      await p.page.getByTestId('reassess').waitFor()
+      await shot(p.page, 'recovery-assessment-appealed')
+
+      // A case that moved in (the demo's, or none on a bare server): its gates link to their items.
+      await p.page.goto(`${server.base}/recovery/${disaster.id}/cases?area=500101&stage=moved_in`)
+      await p.page.locator('[data-testid=case-table], [data-testid=empty]').first().waitFor()
+      if (await p.page.getByTestId('case-table').count()) {
+        await p.page.locator('[data-testid=case-table] tbody tr a').first().click()
+        await p.page.getByTestId('case-tranches').waitFor()
+        assert.match(await p.page.getByTestId('case-tranches').innerText(), /已拨付/)
+        await shot(p.page, 'recovery-case-moved-in')
+        await p.page.locator('[data-testid=case-gates] tbody tr a').first().click()
+        await p.page.waitForURL(/\/items\//)
+        await p.page.getByTestId('item-state').waitFor()
+        assert.equal(await p.page.getByTestId('item-state').innerText(), '已核验')
+      }
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('the city drills down the recovery overview, sees the damage map and the cases', async () => {
+    const p = await openPage(browser)
+    try {
+      await signIn(p.page, server.base, 'city')
+      await p.page.getByTestId('nav-recovery').click()
+      await p.page.getByTestId(`disaster-${disaster.id}`).locator('a.title').click()
+      await p.page.waitForURL(new RegExp(`/recovery/${disaster.id}/50$`))
+      await p.page.locator('[data-testid=area-map][data-drawn="50"]').waitFor()
+      await p.page.waitForTimeout(600)
+      await shot(p.page, 'recovery-city')
+      await p.page.getByTestId('sort-houses_assessed').click()
+      await p.page.getByTestId('rchild-500101').click()
+      await p.page.waitForURL(new RegExp(`/recovery/${disaster.id}/500101$`))
+      await p.page.waitForFunction(() => /万州区/.test(document.querySelector('[data-testid=recovery-title]')?.textContent ?? ''))
+      await p.page.locator('[data-testid=area-map][data-drawn="500101"]').waitFor()
+      await p.page.getByTestId('locale').selectOption('en')
+      await p.page.waitForFunction(() => /Houses assessed/.test(document.querySelector('[data-testid=rcard-houses_assessed]')?.textContent ?? ''))
+      await p.page.waitForTimeout(600)
+      await shot(p.page, 'recovery-district-en')
+      await p.page.getByTestId('locale').selectOption('zh-CN')
+
+      await p.page.getByTestId('rnav-damage').click()
+      const map = p.page.locator('[data-testid=damage-map][data-drawn="500101"]')
+      await map.waitFor()
+      await p.page.waitForFunction(() => !/正在加载/.test(document.querySelector('[data-testid=damage-status]')?.textContent ?? ''))
+      const all = Number(await map.getAttribute('data-points'))
+      assert.ok(all >= 2, `${all} houses on the damage map`)
+      await p.page.waitForTimeout(600)
+      await shot(p.page, 'recovery-damage-map')
+      // The legend filters: without D the map holds fewer points.
+      await p.page.getByTestId('show-D').uncheck()
+      await p.page.waitForFunction((n) => Number(document.querySelector('[data-testid=damage-map]')?.dataset.points) < n, all)
+      await p.page.getByTestId('show-D').check()
+
+      await p.page.getByTestId('rnav-cases').click()
+      await p.page.getByTestId('case-table').waitFor()
+      assert.ok((await p.page.locator('[data-testid=case-table] tbody tr').count()) >= 1)
+      await p.page.getByTestId('stage-filter').selectOption('planned')
+      await p.page.waitForURL(/stage=planned/)
+      await p.page.getByTestId('case-table').waitFor()
+      await shot(p.page, 'recovery-cases')
+      await p.page.locator('[data-testid=case-table] tbody tr a').first().click()
+      await p.page.getByTestId('case-title').waitFor()
+      await p.page.getByTestId('case-steps').waitFor()
+      await shot(p.page, 'recovery-case')
+      p.check()
+    } finally {
+      await p.close()
+    }
+  })
+})
+
 describe('figures (docs/performance.md)', () => {
   it('the inbox’s data is on screen within 4 s on a throttled phone', async () => {
     const accounts = await fieldAccounts(server.base)

@@ -5,6 +5,7 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { onSessionExpired } from './api/client'
 import { forget, homeArea, me } from './session'
 import { within } from './format'
+import { loadRecoveryMessages } from './i18n'
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -23,6 +24,13 @@ export const router = createRouter({
     { path: '/reports', name: 'reports', component: () => import('./views/items/ReportList.vue'), meta: { area: 'query' } },
     { path: '/reports/new', name: 'report-new', component: () => import('./views/items/ReportForm.vue') },
     { path: '/supervision/:area', name: 'supervision', component: () => import('./views/SupervisionView.vue'), meta: { area: true } },
+    { path: '/recovery', name: 'recovery', component: () => import('./views/recovery/DisasterList.vue'), meta: { messages: 'recovery' } },
+    { path: '/recovery/:disaster/cases', name: 'recovery-cases', component: () => import('./views/recovery/CaseList.vue'), meta: { messages: 'recovery', area: 'query' } },
+    { path: '/recovery/:disaster/assess', name: 'recovery-assess', component: () => import('./views/recovery/AssessForm.vue'), meta: { messages: 'recovery' } },
+    { path: '/recovery/:disaster/:area(\\d+)', name: 'recovery-overview', component: () => import('./views/recovery/RecoveryOverview.vue'), meta: { messages: 'recovery', area: true } },
+    { path: '/recovery/:disaster/:area(\\d+)/damage', name: 'recovery-damage', component: () => import('./views/recovery/DamageMapView.vue'), meta: { messages: 'recovery', area: true } },
+    { path: '/cases/:id', name: 'case', component: () => import('./views/recovery/CaseDetail.vue'), meta: { messages: 'recovery' } },
+    { path: '/assessments/:id', name: 'assessment', component: () => import('./views/recovery/AssessmentDetail.vue'), meta: { messages: 'recovery' } },
     { path: '/outbox', name: 'outbox', component: () => import('./views/OutboxView.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFound.vue') },
   ],
@@ -39,6 +47,11 @@ router.beforeEach((to) => {
       : { ...to, query: { ...to.query, area: homeArea.value } }
   }
   return true
+})
+
+// Screens whose messages come with them (i18n/index.ts).
+router.beforeResolve(async (to) => {
+  if (to.meta.messages === 'recovery') await loadRecoveryMessages()
 })
 
 // Session expired or revoked: forget it and sign in again, then come back here.

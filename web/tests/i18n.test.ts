@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import en from '../src/i18n/en'
-import zh from '../src/i18n/zh-CN'
+import enMain from '../src/i18n/en'
+import zhMain from '../src/i18n/zh-CN'
+import enRecovery from '../src/i18n/recovery.en'
+import zhRecovery from '../src/i18n/recovery.zh-CN'
+
+// The recovery screens' messages are loaded with them and merged (loadRecoveryMessages).
+const en = { ...enMain, ...enRecovery }
+const zh = { ...zhMain, ...zhRecovery }
 
 function keys(o: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]))
@@ -44,6 +50,16 @@ describe('translations', () => {
     for (const s of ['assigned', 'accepted', 'in_progress', 'submitted', 'returned', 'verified', 'cancelled']) expect(zh.state).toHaveProperty(s)
     for (const a of ['accept', 'start', 'submit', 'return', 'verify', 'cancel', 'reassign', 'split']) expect(zh.action).toHaveProperty(a)
     for (const c of ['landslide_sign', 'flooded_road', 'damaged_house', 'missing_person', 'other']) expect(zh.category).toHaveProperty(c)
+  })
+
+  it('keeps the recovery messages apart from the entry’s, with the same keys in both languages', () => {
+    expect(keys(enRecovery).sort()).toEqual(keys(zhRecovery).sort())
+    for (const k of Object.keys(enRecovery)) expect(enMain, k).not.toHaveProperty(k)
+    for (const g of ['A', 'B', 'C', 'D', 'inaccessible']) {
+      expect(zhRecovery.grade).toHaveProperty(g)
+      expect(zhRecovery.gradeHint).toHaveProperty(g)
+    }
+    for (const s of ['planned', 'funded', 'under_construction', 'completed', 'accepted', 'moved_in']) expect(zhRecovery.stage).toHaveProperty(s)
   })
 
   it('Chinese messages are in Chinese', () => {

@@ -223,3 +223,208 @@ export interface ItemStats {
 }
 
 export const REPORT_CATEGORIES = ['landslide_sign', 'flooded_road', 'damaged_house', 'missing_person', 'other'] as const
+
+// Recovery (docs/recovery.md): disasters, damage assessments, reconstruction cases and
+// the roll-up figures per area.
+
+export const HAZARDS = ['rainstorm_flood', 'flash_flood', 'landslide', 'debris_flow', 'earthquake', 'wind_hail', 'other'] as const
+export type Hazard = (typeof HAZARDS)[number]
+
+/** JGJ 125 grades, or a house the assessor could not reach. */
+export const GRADES = ['A', 'B', 'C', 'D', 'inaccessible'] as const
+export type Grade = (typeof GRADES)[number]
+
+export const PLANS = ['repair', 'rebuild_in_place', 'relocate', 'resettle'] as const
+export type Plan = (typeof PLANS)[number]
+
+export const STAGES = ['planned', 'funded', 'under_construction', 'completed', 'accepted', 'moved_in'] as const
+export type Stage = (typeof STAGES)[number]
+
+/** The date by which a case is to have reached each stage after `planned`. */
+export type Schedule = Record<Exclude<Stage, 'planned'>, string>
+
+export interface Disaster {
+  id: string
+  name: string
+  hazard: Hazard
+  started_on: string
+  ended_on: string | null
+  /** The area that declared it. */
+  area: string
+  area_name?: string
+  affected: string[]
+  target_move_in: string
+  case_grades: Grade[]
+  schedule: Schedule
+}
+
+export interface Figures {
+  houses_assessed: number
+  grade: { a: number; b: number; c: number; d: number; inaccessible: number }
+  rooms_collapsed: number
+  rooms_damaged: number
+  households_affected: number
+  households_collapsed: number
+  cases: number
+  by_plan: Record<Plan, number>
+  by_stage: Record<Stage, number>
+  moved_in: number
+  late: number
+  /** Fen (0.01 yuan). */
+  funds_approved: number
+  funds_released: number
+  funds_paid: number
+}
+
+export interface RecoveryArea {
+  code: string
+  name: string
+  name_en: string | null
+  /** `municipality`, `district`, `town` or `village`. */
+  level: string
+}
+
+export interface RecoveryChild extends RecoveryArea {
+  lon: number | null
+  lat: number | null
+  figures: Figures
+}
+
+export interface RecoveryOverview {
+  disaster: Disaster
+  area: RecoveryArea
+  /** The server's today, which "late" and the days to the target are counted from. */
+  as_of: string
+  totals: Figures
+  children: RecoveryChild[]
+}
+
+/** One house on the damage map: id, lon, lat, latest grade, rooms collapsed. */
+export type DamagePoint = [string, number, number, Grade, number]
+
+export interface AttachmentMeta {
+  hash: string
+  content_type: string
+  size: number
+  name?: string | null
+}
+
+export interface Assessment {
+  id: string
+  disaster_id: string
+  house_id: string
+  house_address: string
+  area: string
+  area_name: string
+  version: number
+  latest: boolean
+  outcome: Grade
+  ems98: number | null
+  fema: string
+  rooms_collapsed: number
+  rooms_damaged: number
+  household_id: string | null
+  assessor_officer_id: string | null
+  assessor_name: string | null
+  assessed_on: string
+  note: string | null
+  photos: (AttachmentMeta | string)[]
+  lon: number | null
+  lat: number | null
+  source_uuid: string | null
+  case_id: string | null
+  appeal_item_id: string | null
+  created_at: string
+}
+
+/** One version in an assessment's list of its house's versions. */
+export interface AssessmentVersion {
+  id: string
+  version: number
+  latest: boolean
+  outcome: Grade
+  assessed_on: string
+  assessor_name: string | null
+  appeal_item_id: string | null
+}
+
+export interface AssessmentDetail extends Assessment {
+  /** Every version for the house. */
+  versions?: AssessmentVersion[]
+}
+
+export interface AssessmentInput {
+  id: string
+  house_id: string
+  outcome: Grade
+  rooms_collapsed: number
+  rooms_damaged: number
+  household_id?: string
+  assessor_officer_id?: string
+  assessed_on: string
+  note?: string
+  photos: string[]
+  lon?: number
+  lat?: number
+  answers_appeal?: string
+}
+
+export type TrancheStatus = 'pending' | 'released' | 'paid'
+
+export interface CaseGate {
+  seq: number
+  gate: string
+  /** `case_gate` or `inspection`. */
+  kind?: string
+  effect: string | null
+  /** The tranche this gate releases, if any. */
+  releases?: number | null
+  item_id: string | null
+  state: ItemState | null
+  due_at: string | null
+  closed_at: string | null
+}
+
+export interface Tranche {
+  n: number
+  gate: string
+  share_pct: number
+  /** Fen. */
+  amount: number | null
+  status: TrancheStatus
+  released_at: string | null
+  paid_on: string | null
+  reference: string | null
+}
+
+export interface CaseSummary {
+  id: string
+  disaster_id: string
+  house_id: string
+  house_address: string
+  household_id: string | null
+  head_name: string | null
+  area: string
+  area_name: string
+  grade: Grade
+  plan: Plan
+  stage: Stage
+  late: boolean
+  stage_due_on: string | null
+  /** Cancelled (re-graded outside the case grades before funding): counts nowhere. */
+  cancelled?: boolean
+  /** The amount to approve (fen), set while planned. */
+  amount?: number | null
+  amount_approved: number | null
+  funds_released: number
+  funds_paid: number
+  opened_at: string
+  updated_at: string
+}
+
+export interface Case extends CaseSummary {
+  gates: CaseGate[]
+  tranches: Tranche[]
+  /** What this user may do now: `change_plan`, `change_amount`, `pay`. */
+  allowed: string[]
+}

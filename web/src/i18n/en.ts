@@ -1,7 +1,7 @@
 // English. Keys must match zh-CN.ts (tests/i18n.test.ts). Area names stay in Chinese.
 export default {
   app: { name: 'Anju', tagline: 'disaster prevention and recovery' },
-  nav: {
+  nav: { recovery: 'Recovery',
     skip: 'Skip to content', main: 'Main', overview: 'Overview', registry: 'Registry', inbox: 'Inbox', items: 'Items', reports: 'Reports',
     supervision: 'Supervision', outbox: 'Outbox', language: 'Language', signOut: 'Sign out', areaPath: 'Area path', chooseChild: 'Area below',
   },
@@ -24,7 +24,7 @@ export default {
     wrong_level: 'Wrong area level', invalid_choice: 'Choose from the list', out_of_range: 'Out of range', too_long: 'Too long', too_short: 'Too short', too_many: 'Too many',
     invalid_point: 'Not a valid point', unknown_unit: 'No such unit', unknown_officer: 'No such officer', unknown_household: 'No such household',
     birth_date_mismatch: 'Does not match the identity number', sex_mismatch: 'Does not match the identity number', invalid_time: 'Not a valid time',
-    point_required: 'Pick a point on the map or use your location',
+    more_than_house: 'More rooms than the house has', not_seen: 'An inaccessible house has no counted rooms', grade_mismatch: 'A house with a collapsed room is graded C or D', invalid_outcome: 'Choose a grade', in_the_future: 'Cannot be after today', before_disaster: 'Before the disaster began', point_required: 'Pick a point on the map or use your location',
   },
   table: { sortBy: 'Sort by {column}' },
   page: { previous: 'Previous', next: 'Next' },
@@ -95,7 +95,7 @@ export default {
   outbox: {
     title: 'Outbox', sendNow: 'Send now', empty: 'Nothing is waiting.', queued: 'No network: kept on this device and sent when the network returns.',
     explainOnline: 'When the network returns these are sent in order, each once.', explainOffline: 'No network now; these are kept on this device and sent when it returns.',
-    photos: '{n} photo(s)', discard: 'Discard', kind: { report: 'Report', transition: 'Action', item: 'Item' }, state: { waiting: 'Waiting', failed: 'Failed' },
+    photos: '{n} photo(s)', discard: 'Discard', kind: { report: 'Report', transition: 'Action', item: 'Item', assessment: 'Assessment' }, state: { waiting: 'Waiting', failed: 'Failed' },
   },
   supervision: { export: 'Export CSV', total: 'Total' },
 }

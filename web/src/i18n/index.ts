@@ -36,3 +36,21 @@ export function setLocale(l: Locale) {
 export function locale(): Locale {
   return i18n.global.locale.value as Locale
 }
+
+let recovery: Promise<void> | null = null
+
+/**
+ * The recovery screens' messages, fetched with the first of those screens (router.ts) so
+ * the entry bundle — the phone's inbox — stays as it was. Built files are all precached
+ * by the service worker, so this works offline too.
+ */
+export function loadRecoveryMessages(): Promise<void> {
+  if (!recovery) {
+    recovery = Promise.all([import('./recovery.zh-CN'), import('./recovery.en')]).then(([zhR, enR]) => {
+      i18n.global.mergeLocaleMessage('zh-CN', zhR.default)
+      i18n.global.mergeLocaleMessage('en', enR.default)
+    })
+    recovery.catch(() => (recovery = null))
+  }
+  return recovery
+}

@@ -1,7 +1,7 @@
 // 简体中文 — the app's first language. Keys must match en.ts (tests/i18n.test.ts).
 export default {
   app: { name: '安居', tagline: '灾害防治与恢复重建' },
-  nav: {
+  nav: { recovery: '恢复重建',
     skip: '跳到正文', main: '主导航', overview: '总览', registry: '台账', inbox: '待办', items: '事项', reports: '报告',
     supervision: '督办', outbox: '待发送', language: '语言', signOut: '退出', areaPath: '区域路径', chooseChild: '下级区域',
   },
@@ -22,7 +22,7 @@ export default {
     too_old: '日期过早', invalid_area: '区域代码不正确', unknown_area: '没有这个区域', not_a_village: '须为村（社区）', wrong_level: '区域层级不对',
     invalid_choice: '请从列表中选择', out_of_range: '超出允许范围', too_long: '过长', too_short: '过短', too_many: '过多', invalid_point: '坐标不正确',
     unknown_unit: '没有这个单位', unknown_officer: '没有这个人员', unknown_household: '没有这户', birth_date_mismatch: '与身份证号中的出生日期不符',
-    sex_mismatch: '与身份证号中的性别不符', invalid_time: '时间格式不正确', point_required: '请在地图上选点或使用定位',
+    sex_mismatch: '与身份证号中的性别不符', invalid_time: '时间格式不正确', more_than_house: '超过房屋的间数', not_seen: '无法进入的房屋不计房间数', grade_mismatch: '有倒塌房间的房屋应评为 C 级或 D 级', invalid_outcome: '请选择鉴定等级', in_the_future: '不能晚于今天', before_disaster: '早于灾害发生日期', point_required: '请在地图上选点或使用定位',
   },
   table: { sortBy: '按{column}排序' },
   page: { previous: '上一页', next: '下一页' },
@@ -89,7 +89,7 @@ export default {
   outbox: {
     title: '待发送', sendNow: '立即发送', empty: '没有待发送的内容。', queued: '暂无网络：已保存在本机，网络恢复后自动发送。',
     explainOnline: '网络恢复后，这些内容会按顺序各发送一次。', explainOffline: '当前无网络；以下内容保存在本机，网络恢复后自动发送。',
-    photos: '{n} 张照片', discard: '放弃', kind: { report: '报告', transition: '办理', item: '事项' }, state: { waiting: '等待发送', failed: '发送失败' },
+    photos: '{n} 张照片', discard: '放弃', kind: { report: '报告', transition: '办理', item: '事项', assessment: '鉴定' }, state: { waiting: '等待发送', failed: '发送失败' },
   },
   supervision: { export: '导出 CSV', total: '合计' },
 }

@@ -3,7 +3,7 @@
 
 import { ref } from 'vue'
 import { ApiError, Unreachable, request } from '../api/client'
-import { Outbox, type Outcome } from './outbox'
+import { Outbox, withPhotoHashes, type Outcome } from './outbox'
 import { type OutboxEntry, openDb } from './store'
 import { me } from '../session'
 
@@ -24,20 +24,31 @@ export async function sendOverHttp(e: OutboxEntry): Promise<Outcome> {
       })
       hashes.push(r.hash)
     }
-    const body = { ...e.body }
-    if (hashes.length) body.attachments = [...((body.attachments as string[] | undefined) ?? []), ...hashes]
+    const body = withPhotoHashes(e.body, hashes, e.photo_field)
     await request(e.path, { method: e.method, body, headers: { 'idempotency-key': e.id }, noRedirect: true })
     return { kind: 'done' }
   } catch (err) {
     if (err instanceof Unreachable) return { kind: 'retry', error: 'unreachable' }
     if (err instanceof ApiError) {
       // The record with this client id is on the server already: an earlier attempt
-      // arrived but its answer was lost.
+      // arrived but its answer was lost. An assessment can also be refused with 409 for
+      // its content (an appeal answered by the assessor appealed against), so it is only
+      // done when the server holds it.
+      if (err.status === 409 && e.kind === 'assessment') return (await arrived(`/assessments/${e.id}`)) ? { kind: 'done' } : { kind: 'failed', error: err.message || err.problem.title }
       if (err.status === 409 && e.kind !== 'transition') return { kind: 'done' }
       if (err.status === 401 || err.status === 429 || err.status >= 500) return { kind: 'retry', error: err.message }
       return { kind: 'failed', error: err.message || err.problem.title }
     }
     return { kind: 'retry', error: String(err) }
+  }
+}
+
+async function arrived(path: string): Promise<boolean> {
+  try {
+    await request(path, { noRedirect: true })
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -16,6 +16,12 @@ export type Outcome =
 
 export type Sender = (e: OutboxEntry) => Promise<Outcome>
 
+/** The body to send once the photos are uploaded: their hashes added to its photo list. */
+export function withPhotoHashes(body: Record<string, unknown>, hashes: string[], field = 'attachments'): Record<string, unknown> {
+  if (!hashes.length) return { ...body }
+  return { ...body, [field]: [...((body[field] as string[] | undefined) ?? []), ...hashes] }
+}
+
 export interface NewEntry {
   id: string
   kind: OutboxEntry['kind']
@@ -24,6 +30,7 @@ export interface NewEntry {
   path: string
   body: Record<string, unknown>
   photos?: Blob[]
+  photo_field?: string
   user_id?: string
 }
 
@@ -47,6 +54,7 @@ export class Outbox {
       // Plain copies: IndexedDB cannot clone the reactive proxies a screen may pass.
       body: JSON.parse(JSON.stringify(n.body)),
       photos: [...(n.photos ?? [])],
+      photo_field: n.photo_field,
       created_at: this.now().toISOString(),
       user_id: n.user_id,
       attempts: 0,

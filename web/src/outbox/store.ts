@@ -4,14 +4,16 @@
 export interface OutboxEntry {
   /** The client id: the created record's id, or the Idempotency-Key of a transition. */
   id: string
-  kind: 'report' | 'transition' | 'item'
+  kind: 'report' | 'transition' | 'item' | 'assessment'
   /** What the user sees in the waiting list (a title, a category). */
   label: string
   method: 'POST' | 'PUT'
   path: string
   body: Record<string, unknown>
-  /** Uploaded before the request; their hashes are appended to `body.attachments`. */
+  /** Uploaded before the request; their hashes are appended to `body[photo_field]`. */
   photos: Blob[]
+  /** The body's list of photo hashes: `attachments` unless named (an assessment's `photos`). */
+  photo_field?: string
   created_at: string
   /** Who made it: it is only ever sent under that user's session. */
   user_id?: string

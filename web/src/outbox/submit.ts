@@ -3,7 +3,7 @@
 
 import { ApiError, Unreachable, request } from '../api/client'
 import { outbox, flushOutbox } from './index'
-import type { NewEntry } from './outbox'
+import { withPhotoHashes, type NewEntry } from './outbox'
 import { me } from '../session'
 
 export type Sent<T> = { queued: false; result: T } | { queued: true }
@@ -17,8 +17,7 @@ export async function submitOrQueue<T>(n: NewEntry): Promise<Sent<T>> {
         const r = await request<{ hash: string }>('/attachments', { method: 'POST', raw: p, headers: { 'x-filename': 'photo.jpg' } })
         hashes.push(r.hash)
       }
-      const body = { ...n.body }
-      if (hashes.length) body.attachments = [...((body.attachments as string[] | undefined) ?? []), ...hashes]
+      const body = withPhotoHashes(n.body, hashes, n.photo_field)
       const result = await request<T>(n.path, { method: n.method ?? 'POST', body, headers: { 'idempotency-key': n.id } })
       return { queued: false, result }
     } catch (e) {
