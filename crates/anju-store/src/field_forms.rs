@@ -133,6 +133,7 @@ impl Store {
         let now = self.now();
         let user = scope.actor().map(|a| a.user_id.to_string());
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO field_forms (name, area_code, mapping, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \

@@ -334,6 +334,7 @@ impl Store {
         let now = self.now();
         let d = disaster.to_string();
         on_pool!(self, p => {
+            let _turn = self.write_turn().await;
             let mut tx = p.begin().await?;
             for (i, source, revision) in remember {
                 let r = &file.records[*i];
