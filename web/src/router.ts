@@ -36,9 +36,14 @@ export const router = createRouter({
   ],
 })
 
+// Set when the server ended the session, so a navigation that reaches the guard after
+// the session was forgotten still tells the user why they must sign in again.
+let expired = false
+
 router.beforeEach((to) => {
   if (to.meta.public) return true
-  if (!me.value) return { name: 'signin', query: { next: to.fullPath } }
+  if (!me.value) return { name: 'signin', query: { next: to.fullPath, ...(expired ? { expired: '1' } : {}) } }
+  expired = false
   // Never above the user's own area: a deeper link is fine, a shallower one is moved down.
   const area = to.meta.area === true ? (to.params.area as string) : to.meta.area === 'query' ? (to.query.area as string | undefined) : undefined
   if (area && !within(area, homeArea.value)) {
@@ -58,6 +63,7 @@ router.beforeResolve(async (to) => {
 // The address bar, not currentRoute: during the first navigation currentRoute is still
 // the start location while the URL already names where the user was going.
 onSessionExpired(() => {
+  expired = true
   forget()
   const here = window.location.pathname + window.location.search
   if (!window.location.pathname.startsWith('/signin')) void router.replace({ name: 'signin', query: { next: here, expired: '1' } })
