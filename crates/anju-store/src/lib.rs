@@ -21,6 +21,7 @@ mod notifications;
 mod officers;
 mod page;
 mod pool;
+mod prevention;
 mod rawscan;
 mod reports;
 mod units;
@@ -43,6 +44,11 @@ pub use notifications::NotificationView;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
+pub use prevention::{
+    FeatureError, GeoImportReport, HouseholdSiteView, PlanChangeView, PlanSiteView, PlanView,
+    PreventionQuery, Replanned, RiskPatch, RiskRefusal, RiskView, RosterEntry, RosterMember,
+    SitePatch, SiteView, ThreatView, UnplacedView, parse_hazard,
+};
 pub use reports::{ReportQuery, ReportView};
 pub use users::{Credentials, NewUser, SessionUser, UserView};
 
