@@ -308,7 +308,14 @@ impl SiteInput {
                 format!("one of {}", SiteType::choices()),
             );
         }
-        let point = GeoPoint::new(self.lon, self.lat);
+        // Latitude first is repaired by the area check (`geometry::check_point`), so a
+        // point valid in either order passes here.
+        let point = GeoPoint::new(self.lon, self.lat).or_else(|| {
+            GeoPoint::new(self.lat, self.lon).map(|_| GeoPoint {
+                lon: self.lon,
+                lat: self.lat,
+            })
+        });
         if point.is_none() {
             v.push(
                 "lon",

@@ -717,7 +717,7 @@ impl Store {
         let row = self.plan_row(scope, id).await?;
         let pid = id.to_string();
         let sites: Vec<(String, String, String, i64, f64, f64, i64, i64, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT s.id, s.name, s.status, s.capacity, s.lon, s.lat, COUNT(*), SUM(ph.people), SUM(h.vulnerable) \
+            "SELECT s.id, s.name, s.status, s.capacity, s.lon, s.lat, COUNT(*), CAST(SUM(ph.people) AS BIGINT), CAST(SUM(h.vulnerable) AS BIGINT) \
              FROM plan_households ph JOIN sites s ON s.id = ph.site_id JOIN households h ON h.id = ph.household_id \
              WHERE ph.plan_id = $1 GROUP BY s.id, s.name, s.status, s.capacity, s.lon, s.lat ORDER BY s.id")
             .bind(pid.clone()).fetch_all(p).await?);
