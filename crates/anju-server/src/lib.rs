@@ -70,6 +70,7 @@ impl AppState {
         (name = "audit", description = "The access audit trail (admins)"),
         (name = "items", description = "The closed loop: items, transitions, splitting, supervision, inbox"),
         (name = "reports", description = "Reports in from the field, their triage, and attachments"),
+        (name = "prevention", description = "Risk points, hazard zones, settlement sites and evacuation plans"),
         (name = "io", description = "Imports, exports and templates (docs/import.md)"),
         (name = "system", description = "Health and description")
     )
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::reports::router())
         .merge(routes::imports::router())
         .merge(routes::exports::router())
+        .merge(routes::prevention::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -7,6 +7,7 @@ pub mod houses;
 pub mod imports;
 pub mod items;
 pub mod officers;
+pub mod prevention;
 #[macro_use]
 pub mod registry;
 pub mod reports;
