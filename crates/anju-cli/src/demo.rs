@@ -395,6 +395,7 @@ pub async fn build(
     let mut batch: Vec<HouseholdSeed> = Vec::with_capacity(10_000);
     let mut houses = Vec::with_capacity(10_000);
     let mut people = 0usize;
+    let mut homes = Vec::with_capacity(households);
     for (v, n) in villages.iter().zip(&per_village) {
         let st = staff.get(&v.code).cloned().unwrap_or_default();
         for k in 0..*n {
@@ -414,7 +415,14 @@ pub async fn build(
             people += g.household.members.len();
             let mut house = g.house;
             house.owner_household_id = Some(id);
-            houses.push((Uuid::now_v7(), house));
+            let house_id = Uuid::now_v7();
+            homes.push(crate::demo_prevention::Home {
+                household: id,
+                house: house_id,
+                village: v.code,
+                point: house.point,
+            });
+            houses.push((house_id, house));
             batch.push(HouseholdSeed {
                 id,
                 household: g.household,
@@ -438,6 +446,9 @@ pub async fn build(
         pb.inc(batch.len() as u64);
     }
     pb.finish();
+    let prevention = crate::demo_prevention::build(&store, &atlas, &homes, seed).await?;
+    eprintln!("{prevention}");
+    drop(homes);
     let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
     let items =
         crate::demo_items::build(db, &atlas, &government, &officer_staff, &accounts).await?;

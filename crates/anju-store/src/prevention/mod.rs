@@ -301,6 +301,36 @@ impl Store {
         Ok(())
     }
 
+    /// Bulk load for the demo and tools: risks, sites and confirmed threats (household,
+    /// house) in a few transactions, with one summary audit row each.
+    pub async fn seed_prevention(
+        &self,
+        scope: &Scope,
+        risks: &[(Uuid, Risk)],
+        threats: &[(Uuid, Uuid, Uuid)],
+        sites: &[(Uuid, Site)],
+    ) -> Result<()> {
+        self.insert_risks(scope, risks).await?;
+        self.insert_sites(scope, sites).await?;
+        let now = self.now();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for chunk in threats.chunks(5000) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO risk_threats (risk_id, household_id, house_id, source, confirmed, created_at) ");
+                qb.push_values(chunk, |mut b, (r, h, house)| {
+                    b.push_bind(r.to_string()).push_bind(h.to_string()).push_bind(house.to_string())
+                        .push_bind(ThreatSource::Computed.as_str()).push_bind(1i64).push_bind(now);
+                });
+                qb.push(" ON CONFLICT (risk_id, household_id) DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            append_audit!(tx, now, scope, crate::audit::insert_entries("risk_threat", scope, None, threats.len()));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     pub async fn risk(&self, scope: &Scope, id: Uuid) -> Result<RiskView> {
         let (lo, hi) = scope.range();
         let sql = format!(
