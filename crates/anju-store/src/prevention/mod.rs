@@ -148,10 +148,6 @@ impl RiskRow {
             created_at: format_time(self.created_at),
             updated_at: format_time(self.updated_at),
         })
-        .map(|v| {
-            let _ = self.area_code;
-            v
-        })
     }
 }
 
@@ -196,10 +192,6 @@ impl SiteRow {
                 .ok_or_else(|| corrupt("site status", &self.status))?,
             created_at: format_time(self.created_at),
             updated_at: format_time(self.updated_at),
-        })
-        .map(|v| {
-            let _ = self.area_code;
-            v
         })
     }
 }
