@@ -1,6 +1,6 @@
 # The README's commands. `make demo` builds everything and starts the demo;
 # `make test` runs every test on SQLite and PostgreSQL.
-.PHONY: demo test build web bench-registry bench-solver bench-items bench-web bench-io bench-recovery fmt lint
+.PHONY: demo test build web bench-registry bench-solver bench-items bench-web bench-io bench-recovery bench-prevention fmt lint
 
 CARGO ?= cargo
 # Where cargo puts the release binary (honours CARGO_TARGET_DIR).
@@ -31,6 +31,9 @@ bench-web:
 
 bench-solver:
 	./bench/solver/run.sh
+
+bench-prevention:
+	./bench/prevention/run.sh
 
 bench-items:
 	./bench/items/run.sh

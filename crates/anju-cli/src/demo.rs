@@ -399,6 +399,7 @@ pub async fn build(
     let mut batch: Vec<HouseholdSeed> = Vec::with_capacity(10_000);
     let mut houses = Vec::with_capacity(10_000);
     let mut people = 0usize;
+    let mut homes = Vec::with_capacity(households);
     for (v, n) in villages.iter().zip(&per_village) {
         let st = staff.get(&v.code).cloned().unwrap_or_default();
         for k in 0..*n {
@@ -427,6 +428,12 @@ pub async fn build(
                     rooms: house.rooms,
                 });
             }
+            homes.push(crate::demo_prevention::Home {
+                household: id,
+                house: house_id,
+                village: v.code,
+                point: house.point,
+            });
             houses.push((house_id, house));
             batch.push(HouseholdSeed {
                 id,
@@ -451,6 +458,9 @@ pub async fn build(
         pb.inc(batch.len() as u64);
     }
     pb.finish();
+    let prevention = crate::demo_prevention::build(&store, &atlas, &homes, seed).await?;
+    eprintln!("{prevention}");
+    drop(homes);
     let accounts = demo_accounts(&store, &atlas, seed, &officer_staff).await?;
     let flood = crate::demo_flood::build(
         db,

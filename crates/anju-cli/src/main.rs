@@ -4,6 +4,7 @@ mod backup;
 mod demo;
 mod demo_flood;
 mod demo_items;
+mod demo_prevention;
 mod export;
 mod import;
 mod population;
@@ -63,6 +64,18 @@ enum Command {
         /// day) and runs. The default puts the July 2023 flood's reconstruction under way.
         #[arg(long, default_value = "2023-12-18", value_parser = parse_as_of)]
         as_of: time::Date,
+    },
+    /// Plan the evacuation of everyone the area's risk points and zones threaten for a
+    /// hazard, store the plan, and print its figures.
+    Plan {
+        #[arg(long, env = "ANJU_DB", default_value = "sqlite:anju.sqlite")]
+        db: String,
+        /// Area code (district, town or village).
+        #[arg(long)]
+        area: String,
+        /// landslide, collapse, debris_flow, flood, waterlogging, reservoir or dyke.
+        #[arg(long)]
+        hazard: String,
     },
     /// Administer the area tree.
     Areas {
@@ -337,6 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(store, &listen).await
         }
+        Command::Plan { db, area, hazard } => plan(&db, &area, &hazard).await,
         Command::Areas { command } => areas(command).await,
         Command::Users { command } => users(command).await,
         Command::Sessions {
@@ -488,6 +502,77 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn parse_as_of(s: &str) -> Result<time::Date, String> {
     anju_core::household::parse_date(s)
+}
+
+async fn plan(db: &str, area: &str, hazard: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let area = anju_core::AreaCode::parse(area)?;
+    let hazard = anju_store::parse_hazard(hazard)?;
+    let started = std::time::Instant::now();
+    let p = store
+        .create_plan(&anju_core::Scope::everything(), None, area, hazard)
+        .await?;
+    let total = started.elapsed();
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "plan {} for {} ({})", p.id, p.area, p.hazard.as_str());
+    let _ = writeln!(
+        out,
+        "  threatened  {} households, {} people",
+        p.households, p.people
+    );
+    let _ = writeln!(
+        out,
+        "  placed      {} households, {} people at {} sites",
+        p.placed_households,
+        p.placed_people,
+        p.sites.len()
+    );
+    let _ = writeln!(
+        out,
+        "  unplaced    {} households, {} people",
+        p.unplaced_households, p.unplaced_people
+    );
+    let mut reasons: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+    for u in &p.unplaced {
+        let e = reasons.entry(u.reason.as_str()).or_default();
+        e.0 += 1;
+        e.1 += u.people;
+    }
+    for (r, (h, n)) in reasons {
+        let _ = writeln!(out, "    {r:<20} {h} households, {n} people");
+    }
+    let mean = if p.placed_people > 0 {
+        p.total_distance_m / p.placed_people
+    } else {
+        0
+    };
+    let _ = writeln!(
+        out,
+        "  distance    {} person-km in all, {} m on average, {} m at most",
+        p.total_distance_m / 1000,
+        mean,
+        p.max_distance_m
+    );
+    let _ = writeln!(
+        out,
+        "  solver      cost {}, flow bound {}, gap {} ({:.3} %)",
+        p.cost,
+        p.flow_bound,
+        p.gap,
+        if p.flow_bound > 0 {
+            p.gap as f64 * 100.0 / p.flow_bound as f64
+        } else {
+            0.0
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  time        solver {} ms, end to end {} ms",
+        p.solve_ms,
+        total.as_millis()
+    );
+    store.close().await;
+    Ok(())
 }
 
 async fn open(db: &str) -> anyhow::Result<Store> {

@@ -26,7 +26,7 @@ pub use error::PlanError;
 pub use flow::{FlowSolution, Method, Network, min_cost_flow, min_cost_flow_general};
 pub use geo::{EARTH_RADIUS_M, Point, haversine_m};
 pub use plan::{
-    Assignment, Origin, Plan, PlanOptions, PlanStats, Site, Unplaced, UnplacedReason,
+    Assignment, Origin, Plan, PlanOptions, PlanState, PlanStats, Site, Unplaced, UnplacedReason,
     evacuation_network, plan, replan,
 };
 pub use transport::SolveStats;

@@ -166,7 +166,50 @@ pub struct Plan {
     positions: Vec<(u64, Option<u64>, i64)>,
 }
 
+/// What [`replan`] needs of a previous plan besides its assignments, as plain data, so a
+/// stored plan can be re-planned warm in another process: the site prices, the widened
+/// origins and the optimal flow by id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanState {
+    pub prices: Vec<(u64, i64)>,
+    pub widened: Vec<(u64, usize)>,
+    pub positions: Vec<(u64, Option<u64>, i64)>,
+}
+
 impl Plan {
+    /// The warm-start state, to store beside the assignments.
+    pub fn state(&self) -> PlanState {
+        PlanState {
+            prices: self.prices.clone(),
+            widened: self.widened.clone(),
+            positions: self.positions.clone(),
+        }
+    }
+
+    /// A previous plan rebuilt from stored assignments and state, as [`replan`]'s input.
+    /// Only what a re-plan reads is restored; the figures and stats are zero.
+    pub fn restore(
+        assignments: Vec<Assignment>,
+        unplaced: Vec<Unplaced>,
+        state: PlanState,
+    ) -> Plan {
+        Plan {
+            assignments,
+            unplaced,
+            cost: 0,
+            flow_bound: 0,
+            gap: 0,
+            moved_households: 0,
+            moved_people: 0,
+            placed_people: 0,
+            unplaced_people: 0,
+            stats: PlanStats::default(),
+            prices: state.prices,
+            widened: state.widened,
+            positions: state.positions,
+        }
+    }
+
     /// Relative gap, `gap / flow_bound` (0 when the bound is 0).
     pub fn relative_gap(&self) -> f64 {
         if self.flow_bound == 0 {

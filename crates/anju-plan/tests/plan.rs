@@ -567,3 +567,25 @@ fn replan_with_nothing_changed_moves_nobody() {
     assert_eq!(second.moved_households, 0);
     assert_eq!(second.assignments, first.assignments);
 }
+
+#[test]
+fn a_restored_plan_replans_like_the_original() {
+    // A stored plan comes back as assignments plus its state; re-planning it must give
+    // exactly what re-planning the plan in memory gives.
+    let (origins, mut sites) = town(5, 1_500, 30);
+    let opt = options();
+    let first = plan(&origins, &sites, &opt).unwrap();
+    let restored = anju_plan::Plan::restore(
+        first.assignments.clone(),
+        first.unplaced.clone(),
+        first.state(),
+    );
+    assert_eq!(restored.state(), first.state());
+    sites[2].open = false;
+    let a = replan(&first, &origins, &sites, &opt).unwrap();
+    let b = replan(&restored, &origins, &sites, &opt).unwrap();
+    check_plan(&origins, &sites, &b, &opt);
+    assert_eq!(a.assignments, b.assignments);
+    assert_eq!(a.moved_households, b.moved_households);
+    assert_eq!(a.cost, b.cost);
+}

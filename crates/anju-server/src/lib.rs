@@ -71,6 +71,7 @@ impl AppState {
         (name = "items", description = "The closed loop: items, transitions, splitting, supervision, inbox"),
         (name = "reports", description = "Reports in from the field, their triage, and attachments"),
         (name = "recovery", description = "Disasters, damage assessments and appeals, reconstruction cases, figures per area (docs/recovery.md)"),
+        (name = "prevention", description = "Risk points, hazard zones, settlement sites and evacuation plans"),
         (name = "io", description = "Imports, exports and templates (docs/import.md)"),
         (name = "system", description = "Health and description")
     )
@@ -95,6 +96,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::imports::router())
         .merge(routes::field_forms::router())
         .merge(routes::exports::router())
+        .merge(routes::prevention::router())
         .merge(routes::system::api_router());
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -327,6 +327,44 @@ async fn the_route_walk() {
             (Some("done"), Some(1)),
             "{fjob}"
         );
+        // Prevention: a risk zone threatening the household, a site, and a plan.
+        let risk = post(
+            "/api/v1/risks",
+            json!({"area": "500101001001", "name": "万州机密滑坡", "hazard": "landslide", "level": "high",
+                   "geometry": {"type": "Polygon", "coordinates": [[[108.39, 30.79], [108.41, 30.79], [108.41, 30.81], [108.39, 30.81], [108.39, 30.79]]]}}),
+        )
+        .await;
+        let risk_id = risk["id"].as_str().expect("id").to_owned();
+        let (s, t) = call(
+            &http,
+            Method::POST,
+            &format!("{base}/api/v1/risks/{risk_id}/compute"),
+            Some(&x),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        let (s, t) = call(
+            &http,
+            Method::POST,
+            &format!("{base}/api/v1/risks/{risk_id}/confirm"),
+            Some(&x),
+            Some(&json!({})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        let site = post(
+            "/api/v1/sites",
+            json!({"area": "500101001001", "name": "万州机密安置点", "site_type": "school", "lon": 108.401, "lat": 30.801,
+                   "capacity": 50, "manager_name": "万州机密校长", "manager_phone": "13700004444"}),
+        )
+        .await;
+        let plan = post(
+            "/api/v1/plans",
+            json!({"area": "500101", "hazard": "landslide"}),
+        )
+        .await;
+        assert_eq!(plan["placed_households"], 1, "{plan}");
 
         let marked = Marked {
             ids: [
@@ -342,6 +380,9 @@ async fn the_route_walk() {
                 &assessment["id"],
                 &assessment["case_id"],
                 &fjob["id"],
+                &risk["id"],
+                &site["id"],
+                &plan["id"],
             ]
             .iter()
             .map(|v| v.as_str().expect("id").to_owned())
@@ -357,6 +398,7 @@ async fn the_route_walk() {
                 "wanzhou-secret-photo",
                 hash.as_str(),
                 "13700003333",
+                "13700004444",
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -389,6 +431,21 @@ async fn the_route_walk() {
             (format!("/api/v1/cases/{}", marked.ids[10]), &x),
             (format!("/api/v1/imports/{}", marked.ids[11]), &x),
             (format!("/api/v1/field-forms/{FORM}"), &x),
+            (format!("/api/v1/risks/{}", marked.ids[12]), &x),
+            (format!("/api/v1/risks/{}/threats", marked.ids[12]), &x),
+            (format!("/api/v1/sites/{}", marked.ids[13]), &x),
+            (format!("/api/v1/plans/{}", marked.ids[14]), &x),
+            (
+                format!(
+                    "/api/v1/plans/{}/sites/{}/roster",
+                    marked.ids[14], marked.ids[13]
+                ),
+                &x,
+            ),
+            (format!("/api/v1/households/{}/sites", marked.ids[2]), &x),
+            ("/api/v1/risks/export?area=500101".to_owned(), &x),
+            ("/api/v1/sites?area=500101".to_owned(), &x),
+            ("/api/v1/plans?area=500101".to_owned(), &x),
         ] {
             let (s, t) = call(
                 &http,
@@ -455,6 +512,11 @@ async fn the_route_walk() {
                     .iter()
                     .map(|c| path.replace("{code}", c))
                     .collect()
+            } else if path.contains("{site_id}") {
+                vec![
+                    path.replace("{id}", &marked.ids[10])
+                        .replace("{site_id}", &marked.ids[9]),
+                ]
             } else if path.contains("{id}") {
                 marked
                     .ids
@@ -578,6 +640,9 @@ async fn x_snapshot(
         (format!("/api/v1/items/{}", m.ids[5]), x),
         (format!("/api/v1/reports/{}", m.ids[6]), x),
         ("/api/v1/items/stats?area=500101".to_owned(), x),
+        (format!("/api/v1/risks/{}", m.ids[8]), x),
+        (format!("/api/v1/sites/{}", m.ids[9]), x),
+        (format!("/api/v1/plans/{}", m.ids[10]), x),
     ] {
         let (s, t) = call(http, Method::GET, &format!("{base}{path}"), Some(who), None).await;
         assert_eq!(s, StatusCode::OK, "{path}");

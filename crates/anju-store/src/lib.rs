@@ -23,6 +23,7 @@ mod notifications;
 mod officers;
 mod page;
 mod pool;
+mod prevention;
 mod rawscan;
 mod recovery;
 mod reports;
@@ -48,6 +49,11 @@ pub use notifications::NotificationView;
 pub use officers::OfficerSeed;
 pub use page::ListQuery;
 pub use pool::{Backend, Store};
+pub use prevention::{
+    FeatureError, GeoImportReport, HouseholdSiteView, PlanChangeView, PlanSiteView, PlanView,
+    PreventionQuery, Replanned, RiskPatch, RiskRefusal, RiskView, RosterEntry, RosterMember,
+    SitePatch, SiteView, ThreatView, UnplacedView, parse_hazard,
+};
 pub use recovery::{
     AppealInput, AssessmentDetail, AssessmentQuery, AssessmentSeed, AssessmentVersion,
     AssessmentView, CaseAction, CasePatch, CaseQuery, CaseView, DamagePage, DamageQuery,

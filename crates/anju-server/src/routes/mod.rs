@@ -8,6 +8,7 @@ pub mod houses;
 pub mod imports;
 pub mod items;
 pub mod officers;
+pub mod prevention;
 pub mod recovery;
 #[macro_use]
 pub mod registry;
