@@ -514,8 +514,8 @@ async fn the_route_walk() {
                     .collect()
             } else if path.contains("{site_id}") {
                 vec![
-                    path.replace("{id}", &marked.ids[10])
-                        .replace("{site_id}", &marked.ids[9]),
+                    path.replace("{id}", &marked.ids[14])
+                        .replace("{site_id}", &marked.ids[13]),
                 ]
             } else if path.contains("{id}") {
                 marked
@@ -640,9 +640,9 @@ async fn x_snapshot(
         (format!("/api/v1/items/{}", m.ids[5]), x),
         (format!("/api/v1/reports/{}", m.ids[6]), x),
         ("/api/v1/items/stats?area=500101".to_owned(), x),
-        (format!("/api/v1/risks/{}", m.ids[8]), x),
-        (format!("/api/v1/sites/{}", m.ids[9]), x),
-        (format!("/api/v1/plans/{}", m.ids[10]), x),
+        (format!("/api/v1/risks/{}", m.ids[12]), x),
+        (format!("/api/v1/sites/{}", m.ids[13]), x),
+        (format!("/api/v1/plans/{}", m.ids[14]), x),
     ] {
         let (s, t) = call(http, Method::GET, &format!("{base}{path}"), Some(who), None).await;
         assert_eq!(s, StatusCode::OK, "{path}");
